@@ -1,0 +1,12 @@
+"""Turn models into embeddings in the store.
+
+Importing this package registers the featurizer families: ``kmer`` (k-mer spectra),
+``random-init`` (seeded random BERT control) and ``hf`` (Hugging Face transformers).
+Imports :mod:`geneb.store`, :mod:`geneb.tasks`, :mod:`geneb.catalog` and :mod:`geneb.core`.
+"""
+
+from geneb.extract import hf, kmer, random_init  # noqa: F401  (register families)
+from geneb.extract.featurizer import FAMILIES, Featurizer, build_featurizer
+from geneb.extract.runner import ExtractResult, extract, extract_task
+
+__all__ = ["FAMILIES", "Featurizer", "build_featurizer", "ExtractResult", "extract", "extract_task"]

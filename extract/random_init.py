@@ -1,0 +1,37 @@
+"""Random-init control: a small BERT with seeded random weights and nucleotide tokens.
+
+Untrained networks are a standard GFM baseline: whatever a probe finds in their
+embeddings comes from the architecture and the tokenisation, not from pretraining.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import BertConfig, BertModel
+
+from geneb.catalog.models import ModelSpec
+from geneb.extract.char_tokenizer import build_char_tokenizer
+from geneb.extract.featurizer import FAMILIES
+from geneb.extract.hf import HFFeaturizer
+
+
+def build_random_bert(spec: ModelSpec) -> HFFeaturizer:
+    """Build the network from ``spec.options`` with ``torch.manual_seed(seed)``."""
+    opts = dict(spec.options)
+    tokenizer = build_char_tokenizer()
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=opts["hidden_size"],
+        num_hidden_layers=opts["num_hidden_layers"],
+        num_attention_heads=opts["num_attention_heads"],
+        intermediate_size=opts["intermediate_size"],
+        max_position_embeddings=opts["max_position_embeddings"],
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(opts["seed"]))
+        model = BertModel(config, add_pooling_layer=False)
+    return HFFeaturizer(spec, model, tokenizer, max_length=int(opts["max_length"]), device="cpu")
+
+
+FAMILIES.register("random-init", build_random_bert)

@@ -1,0 +1,58 @@
+"""The in-memory form of one task's labelled sequences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geneb.catalog.tasks import TaskSpec
+
+#: Split codes as stored: 0 = train, 1 = test.
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """Sequences, labels and splits of one task.
+
+    Attributes
+    ----------
+    spec : TaskSpec
+    sequences : tuple of str, length n
+        Normalised (upper-case) DNA sequences.
+    labels : numpy.ndarray of int64, shape (n,)
+        Class codes ``0 .. n_classes-1``; code ``i`` means ``classes[i]``.
+    split : numpy.ndarray of int8, shape (n,)
+        0 for train rows, 1 for test rows (see :data:`SPLITS`).
+    classes : tuple of str
+        Original class labels in code order (sorted).
+    source_checksum : str
+        SHA-256 of the file the task was read from.
+    """
+
+    spec: TaskSpec
+    sequences: tuple[str, ...]
+    labels: np.ndarray
+    split: np.ndarray
+    classes: tuple[str, ...]
+    source_checksum: str
+    source: str = ""
+
+    @property
+    def task_id(self) -> str:
+        return self.spec.task_id
+
+    @property
+    def n(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def train_index(self) -> np.ndarray:
+        """Row positions of the train split, shape (n_train,)."""
+        return np.flatnonzero(self.split == 0)
+
+    @property
+    def test_index(self) -> np.ndarray:
+        """Row positions of the test split, shape (n_test,)."""
+        return np.flatnonzero(self.split == 1)
