@@ -180,9 +180,7 @@ def build_task(src: MiniSource, real: Path) -> tuple[dict, pd.DataFrame]:
     task_id = f"mini.{src.name}" + (f".{'-'.join(tags)}" if tags else "")
     classes = sorted(set(train["label"]) | set(test["label"]),
                      key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v))
-    code = {c: i for i, c in enumerate(classes)}
     rows = pd.concat([train.assign(split="train"), test.assign(split="test")], ignore_index=True)
-    rows["label"] = rows["label"].map(code).astype(int)
     lengths = rows["sequence"].str.len()
     meta = {
         "task_id": task_id,

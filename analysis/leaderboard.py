@@ -1,0 +1,82 @@
+"""Leaderboard tables (pandas) from a result cube, and their plain-text rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from geneb.analysis.aggregate import category_scores, macro_micro, present_categories, task_scores
+
+_METRIC_LABEL = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
+
+
+def leaderboard_frame(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
+    """One row per (model, regime): macro, micro, then each category's score.
+
+    Columns follow the GENEB release naming: ``macro_MCC``, ``micro_MCC`` and one
+    column per category. Rows are sorted by regime, then by macro score (best first).
+    """
+    label = _METRIC_LABEL.get(metric, metric)
+    mm = macro_micro(cube, metric)
+    cats = category_scores(cube, metric)
+    rows = []
+    for regime in [str(r) for r in cube["regime"].values]:
+        for model in [str(m) for m in cube["model"].values]:
+            row = {"model": model, "regime": regime,
+                   f"macro_{label}": float(mm["macro"].sel(model=model, regime=regime)),
+                   f"micro_{label}": float(mm["micro"].sel(model=model, regime=regime)),
+                   "n_tasks": int(cube.sizes["task"]),
+                   "n_categories": len(present_categories(cube))}
+            for cat in present_categories(cube):
+                row[cat] = float(cats.sel(model=model, category=cat, regime=regime))
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    order = {r: i for i, r in enumerate(str(r) for r in cube["regime"].values)}
+    df["_r"] = df["regime"].map(order)
+    df = df.sort_values(["_r", f"macro_{label}"], ascending=[True, False]).drop(columns="_r")
+    return df.reset_index(drop=True)
+
+
+def task_frame(cube: xr.Dataset) -> pd.DataFrame:
+    """Per (model, task, regime): seed mean and sd of MCC, accuracy and macro-F1."""
+    rows = []
+    sd = cube[["mcc", "accuracy", "f1_macro"]].std("seed", ddof=0, skipna=True)
+    means = {m: task_scores(cube, m) for m in ("mcc", "accuracy", "f1_macro")}
+    for model in cube["model"].values:
+        for ti, task in enumerate(cube["task"].values):
+            for regime in cube["regime"].values:
+                sel = dict(model=model, task=task, regime=regime)
+                rows.append({
+                    "model": str(model), "task": str(task),
+                    "category": str(cube["category"].values[ti]), "regime": str(regime),
+                    "mcc": float(means["mcc"].sel(sel)), "mcc_sd": float(sd["mcc"].sel(sel)),
+                    "accuracy": float(means["accuracy"].sel(sel)),
+                    "f1_macro": float(means["f1_macro"].sel(sel)),
+                })
+    return pd.DataFrame(rows)
+
+
+def format_leaderboard(cube: xr.Dataset, metric: str = "mcc") -> str:
+    """A readable text leaderboard: macro/micro per regime, then categories (full)."""
+    label = _METRIC_LABEL.get(metric, metric)
+    df = leaderboard_frame(cube, metric)
+    regimes = [str(r) for r in cube["regime"].values]
+    main_regime = "full" if "full" in regimes else regimes[-1]
+    wide = df.pivot(index="model", columns="regime", values=[f"macro_{label}", f"micro_{label}"])
+    table = pd.DataFrame(index=wide.index)
+    for r in reversed(regimes):
+        table[f"macro {r}"] = wide[(f"macro_{label}", r)]
+    table[f"micro {main_regime}"] = wide[(f"micro_{label}", main_regime)]
+    table = table.sort_values(f"macro {main_regime}", ascending=False)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    cats = present_categories(cube)
+    per_cat = df[df["regime"] == main_regime].set_index("model")[cats].loc[table.index]
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        head = (f"{label} leaderboard: {cube.sizes['model']} models x {cube.sizes['task']} tasks "
+                f"in {len(cats)} categories (macro = mean of category means, "
+                f"micro = mean of tasks; few-shot = mean over {cube.sizes['seed']} seeds)\n")
+        text = head + table.to_string(float_format=lambda v: f"{v:6.3f}") + "\n"
+        text += f"\nper-category {label} ({main_regime}):\n"
+        text += per_cat.to_string(float_format=lambda v: f"{v:6.3f}") + "\n"
+    return text

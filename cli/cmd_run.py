@@ -1,0 +1,54 @@
+"""``geneb run``: the whole job: tasks → extract → store → probes → cube → leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
+from geneb.cli.outputs import write_report_files
+from geneb.extract import extract
+from geneb.probe import ProbeProtocol, run_probes, save_cube
+from geneb.store import EmbeddingStore
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("run", help="embed, probe and rank: the whole benchmark in one command",
+                       description=__doc__)
+    p.add_argument("--out", type=Path, default=Path("runs/demo"),
+                   help="output folder (default runs/demo): emb.zarr, cube.zarr, leaderboard.csv")
+    p.add_argument("--store", type=Path, default=None,
+                   help="embedding store to use or fill (default OUT/emb.zarr)")
+    add_task_args(p)
+    add_model_args(p)
+    p.add_argument("--backend", default="sklearn", help="probe backend (default sklearn)")
+    p.add_argument("--workers", type=int, default=None, help="parallel probe workers")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    tasks = selected_tasks(args)
+    models = selected_models(args)
+    from geneb.probe.backends import get_backend
+    get_backend(args.backend, ProbeProtocol())  # unknown backend: fail before any work
+    store_path = args.store or args.out / "emb.zarr"
+    print(f"geneb run: {len(models)} models x {len(tasks)} tasks -> {args.out}", file=sys.stderr)
+    store = EmbeddingStore(store_path, mode="a")
+    extract(store, models, tasks, show_progress=not args.quiet)
+    t_extract = time.perf_counter() - t0
+    cube = run_probes(store, [m.model_id for m in models], [t.task_id for t in tasks],
+                      backend=args.backend, n_workers=args.workers,
+                      show_progress=not args.quiet)
+    t_probe = time.perf_counter() - t0 - t_extract
+    save_cube(cube, args.out / "cube.zarr")
+    text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
+                                                        "probe_s": round(t_probe, 1)})
+    print(text)
+    print(f"wrote {store_path}, {args.out / 'cube.zarr'}, {args.out / 'leaderboard.csv'}, "
+          f"{args.out / 'task_scores.csv'} in {time.perf_counter() - t0:.0f} s "
+          f"(extract {t_extract:.0f} s, probe {t_probe:.0f} s)")
+    return 0

@@ -1,0 +1,40 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from geneb.analysis import category_scores, format_leaderboard, leaderboard_frame, macro_micro
+from geneb.probe import ProbeProtocol
+from geneb.probe.cube import new_cube
+
+
+def _cube():
+    protocol = ProbeProtocol(seeds=(13, 17))
+    cats = ["Promoters", "Promoters", "Splice Sites", "Histone Mod."]
+    cube = new_cube(["a", "b"], ["t1", "t2", "t3", "t4"], protocol, {},
+                    {"category": cats}, max_shots=2)
+    rng = np.random.default_rng(0)
+    cube["mcc"].values[:] = rng.uniform(-0.1, 0.9, size=cube["mcc"].shape)
+    return cube
+
+
+def test_macro_is_mean_of_category_means_and_micro_mean_of_tasks():
+    cube = _cube()
+    per_task = cube["mcc"].mean("seed").sel(model="a", regime="full").values
+    promoters = per_task[:2].mean()
+    want_macro = np.mean([per_task[3], promoters, per_task[2]])
+    mm = macro_micro(cube).sel(model="a", regime="full")
+    assert float(mm["macro"]) == pytest.approx(want_macro)
+    assert float(mm["micro"]) == pytest.approx(per_task.mean())
+    cats = category_scores(cube)
+    assert list(cats["category"].values) == ["Histone Mod.", "Promoters", "Splice Sites"]
+
+
+def test_leaderboard_table_and_text():
+    cube = _cube()
+    df = leaderboard_frame(cube)
+    assert set(df.columns) >= {"model", "regime", "macro_MCC", "micro_MCC", "Promoters"}
+    full = df[df.regime == "full"]
+    assert full["macro_MCC"].is_monotonic_decreasing and len(df) == 6
+    text = format_leaderboard(cube)
+    assert "macro full" in text and "Splice Sites" in text
+    assert isinstance(pd.read_csv(pd.io.common.StringIO(df.to_csv(index=False))), pd.DataFrame)

@@ -1,0 +1,55 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from geneb.catalog import benchmark_tasks
+from geneb.core import InputError, MissingDataError
+from geneb.tasks import load_task, load_task_file
+
+
+def test_mini_tasks_load_with_both_splits_and_sorted_classes():
+    for spec in benchmark_tasks("geneb-mini"):
+        t = load_task(spec)
+        assert t.train_index.size > 0 and t.test_index.size > 0
+        assert t.labels.max() == len(t.classes) - 1 == spec.n_classes - 1
+        assert len(t.source_checksum) == 64
+    uci = load_task([s for s in benchmark_tasks("geneb-mini") if "uci" in s.task_id][0])
+    assert uci.classes == ("EI", "IE", "N")
+
+
+def test_official_task_without_data_says_what_to_do():
+    with pytest.raises(MissingDataError, match="--task-file"):
+        load_task("leannmlindsey_GUE_prom_300_tata")
+
+
+def test_task_file_roundtrip(task_csv):
+    t = load_task_file(task_csv)
+    assert t.task_id == "tiny_motif" and t.classes == ("class0", "class1")
+    assert t.n == 80 and set(np.unique(t.split)) == {0, 1}
+
+
+def test_gzip_and_tsv_accepted(tmp_path, task_csv):
+    text = task_csv.read_text().replace(",", "\t")
+    gz = tmp_path / "t.tsv.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    assert load_task_file(gz).n == 80
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda s: s.replace("sequence,", "seqq,", 1), "missing column"),
+    (lambda s: s.replace("train", "trian", 1), "split 'trian'"),
+    (lambda s: s.replace("\nA", "\nAXG", 1), "character 'X'"),
+])
+def test_malformed_task_file_names_the_problem(tmp_path, task_csv, mutate, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(mutate(task_csv.read_text()))
+    with pytest.raises(InputError, match=message):
+        load_task_file(bad)
+
+
+def test_bad_letter_error_names_the_row(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("sequence,label,split\nACGT,a,train\nAC-GT,b,test\n")
+    with pytest.raises(InputError, match="row 3"):
+        load_task_file(p)
