@@ -26,15 +26,16 @@ _UNUSED_SPLITS = ("validation", "valid", "dev", "val")
 
 
 def _split_of(path: Path, root: Path) -> str | None:
-    """"train", "test", "unused" (validation) or None from the path below ``root``."""
+    """"train", "test", an unused split name ("validation", "dev", ...) or None, from the path."""
     parts = [p.lower() for p in path.relative_to(root).parts] if path != root else [path.name.lower()]
     for part in reversed(parts):
         for name in ("train", "test"):
             if part == name or part.startswith(name + "-") or part.startswith(name + ".") \
                     or part.startswith(name + "_"):
                 return name
-        if any(part == u or part.startswith(u + "-") or part.startswith(u + ".") for u in _UNUSED_SPLITS):
-            return "unused"
+        for u in _UNUSED_SPLITS:
+            if part == u or part.startswith(u + "-") or part.startswith(u + "."):
+                return u
     return None
 
 
