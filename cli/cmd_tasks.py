@@ -215,7 +215,7 @@ def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None
         if scan.missing:
             print(f"geneb: warning: {scan.missing_message(args.tasks_dir, len(specs))}")
         for name in scan.unknown:
-            print(f"geneb: warning: {args.tasks_dir}: {name} is no GENEB task id; not checked")
+            print(f"geneb: warning: {args.tasks_dir}: {name} is not a GENEB task id; not checked")
         out += [(t, args.tasks_dir / f"{t.task_id}.quality.json") for t in loaded]
         catalog_specs = [s for s in catalog_specs if s.benchmark != GENEB_BENCHMARK]
     out += [(load_task(s, options=options), None) for s in catalog_specs]

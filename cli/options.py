@@ -94,6 +94,9 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
         if scan.missing:
             print(f"geneb: warning: {scan.missing_message(tasks_dir, len(official))}; running the "
                   f"other {len(loaded)}", file=sys.stderr)
+        for name in scan.unknown:
+            print(f"geneb: warning: {tasks_dir}: {name} is not a selected GENEB task id; not used",
+                  file=sys.stderr)
         data += loaded
     else:
         data += [load_task(s, options=options) for s in official]

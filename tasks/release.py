@@ -37,7 +37,8 @@ class ReleaseScan:
     missing : tuple of str
         Requested task ids with no file.
     unknown : tuple of str
-        Table files whose stem is no requested task id (with a did-you-mean hint).
+        Table files whose stem is no requested task id, as ``"name.csv"`` or
+        ``"name.csv (did you mean 'x'?)"``.
     """
 
     found: dict
@@ -45,7 +46,7 @@ class ReleaseScan:
     unknown: tuple[str, ...]
 
     def missing_message(self, tasks_dir: Path, total: int) -> str:
-        shown = ", ".join(self.missing[:20]) + (" ..." if len(self.missing) > 20 else "")
+        shown = ", ".join(self.missing)
         return (f"{len(self.missing)} of {total} tasks have no file in {tasks_dir} "
                 f"(expected <task_id>.csv): {shown}")
 
@@ -63,8 +64,12 @@ def scan_release_dir(tasks_dir: str | Path, specs: list[TaskSpec]) -> ReleaseSca
     wanted = [s.task_id for s in specs]
     found = {t: files[t] for t in wanted if t in files}
     missing = tuple(t for t in wanted if t not in files)
-    unknown = tuple(f"{files[s].name}{did_you_mean(s, missing or wanted, n=1)}"
-                    for s in files if s not in set(wanted))
+    unknown = []
+    for stem in files:
+        if stem not in set(wanted):
+            hint = did_you_mean(stem, wanted, n=1).strip().rstrip("?")
+            unknown.append(f"{files[stem].name}" + (f" ({hint[0].lower()}{hint[1:]}?)" if hint else ""))
+    unknown = tuple(unknown)
     return ReleaseScan(found, missing, unknown)
 
 
