@@ -40,8 +40,8 @@ class TaskSource:
     ----------
     task_id, category, format, path
         ``path`` is absolute once read from a YAML (relative paths follow the YAML's folder).
-    sequence_column, label_column, split_column, train_values, test_values, sep
-        Table options (``format: table``).
+    sequence_column, label_column, split_column, train_values, test_values, sep, column_names
+        Table options (``format: table``); ``column_names`` for a file without a header line.
     label_pattern, split_pattern
         FASTA header patterns (``format: fasta``).
     name, dev
@@ -64,6 +64,7 @@ class TaskSource:
     train_values: tuple[str, ...] = ("train",)
     test_values: tuple[str, ...] = ("test",)
     sep: str | None = None
+    column_names: tuple[str, ...] | None = None
     label_pattern: str | None = None
     split_pattern: str | None = None
     name: str | None = None
@@ -132,7 +133,7 @@ def source_from_mapping(data: dict, base_dir: str | Path = ".", where: str = "ta
         if values.get(key):
             p = Path(str(values[key])).expanduser()
             values[key] = str(p if p.is_absolute() else (base / p).resolve())
-    for key in ("train_values", "test_values"):
+    for key in ("train_values", "test_values", "column_names"):
         if key in values:
             v = values[key]
             values[key] = tuple(str(x) for x in (v if isinstance(v, list | tuple) else [v]))
@@ -185,7 +186,8 @@ def load_source(src: TaskSource) -> TaskData:
         return load_table_task(src.path, task_id=src.task_id, category=src.category or "other",
                                sequence_column=src.sequence_column, label_column=src.label_column,
                                split_column=src.split_column, train_values=src.train_values,
-                               test_values=src.test_values, sep=src.sep, options=opts)
+                               test_values=src.test_values, sep=src.sep,
+                               column_names=src.column_names, options=opts)
     if fmt == "fasta":
         if not src.label_pattern:
             raise InputError(f"{src.path}: a FASTA task needs label_pattern (a regular expression "

@@ -32,7 +32,8 @@ def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
                split_column: str | None = None, require_split: bool = False,
                train_values: tuple[str, ...] = ("train",),
                test_values: tuple[str, ...] = ("test",),
-               options: LoadOptions = LoadOptions(), prep: dict | None = None) -> TaskData:
+               options: LoadOptions = LoadOptions(), prep: dict | None = None,
+               header: bool = True) -> TaskData:
     """Turn a table into a task, choosing columns by name.
 
     Parameters
@@ -45,7 +46,10 @@ def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
     train_values, test_values : tuple of str
         Split-column values (case-insensitive) meaning train and test; other values are an
         error naming the row.
+    header : bool
+        Whether the file had a header line (row numbers in messages count it).
     """
+    first = 2 if header else 1
     seq_col = pick_column(df, sequence_column, SEQUENCE_COLUMNS, "sequences", where,
                           "--sequence-column")
     lab_col = pick_column(df, label_column, LABEL_COLUMNS, "labels", where, "--label-column")
@@ -66,12 +70,12 @@ def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
         bad = ~text.isin(train | test)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{where}: row {i + 2} has split {df[spl_col].iloc[i]!r}; use "
+            raise InputError(f"{where}: row {i + first} has split {df[spl_col].iloc[i]!r}; use "
                              f"{' or '.join(repr(v) for v in (*train_values, *test_values))}")
         split = text.isin(test).to_numpy().astype(np.int8)
     prep = {**(prep or {}), "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
     return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), split, spec, where, checksum,
-                         options=options, prep=prep)
+                         options=options, prep=prep, locate=lambda i: f"row {i + first}")
 
 
 def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
@@ -85,6 +89,7 @@ def load_table_task(path: str | Path, *, task_id: str | None = None, category: s
                     sequence_column: str | None = None, label_column: str | None = None,
                     split_column: str | None = None, train_values: tuple[str, ...] = ("train",),
                     test_values: tuple[str, ...] = ("test",), sep: str | None = None,
+                    column_names: tuple[str, ...] | None = None,
                     options: LoadOptions = LoadOptions()) -> TaskData:
     """Load a user's task from a CSV/TSV/Parquet table (gzip accepted).
 
@@ -99,15 +104,18 @@ def load_table_task(path: str | Path, *, task_id: str | None = None, category: s
         See :func:`frame_task`; no split column means a seeded stratified split.
     sep : str, optional
         Field separator of a text table (default by file name).
+    column_names : tuple of str, optional
+        For a file without a header line: its column names (e.g. UCI splice:
+        ``("label", "id", "sequence")``).
     """
     path = Path(path)
-    df = read_table(path, sep=sep)
+    df = read_table(path, sep=sep, column_names=column_names)
     name = task_id or path.name.split(".")[0]
     spec = user_spec(name, category, str(path))
     return frame_task(df, spec, str(path), sha256_file(path), sequence_column=sequence_column,
                       label_column=label_column, split_column=split_column,
                       train_values=train_values, test_values=test_values, options=options,
-                      prep={"format": "table", "files": [str(path)]})
+                      prep={"format": "table", "files": [str(path)]}, header=not column_names)
 
 
 def load_task_file(path: str | Path, *, task_id: str | None = None, category: str = "other",

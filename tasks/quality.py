@@ -32,7 +32,7 @@ def _length_stats(lengths: np.ndarray) -> dict:
 
 def _duplicates(keys: list[str], labels: np.ndarray, split: np.ndarray) -> dict:
     """Duplicate counts for one sequence key (exact or reverse-complement canonical)."""
-    out = {}
+    out = {"rows_repeating_an_earlier_row": len(keys) - len(set(keys))}
     for code, name in enumerate(SPLITS):
         k = [keys[i] for i in np.flatnonzero(split == code)]
         out[f"within_{name}"] = len(k) - len(set(k))

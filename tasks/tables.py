@@ -37,7 +37,8 @@ def _read_arrow(path: Path) -> pd.DataFrame:
         return feather.read_table(str(path)).to_pandas()
 
 
-def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, sep: str | None = None,
+               column_names: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Read one table with every column as text (parquet/arrow keep their types).
 
     Parameters
@@ -45,6 +46,9 @@ def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
     path : path-like
     sep : str, optional
         Field separator for text files; default "\\t" for ``.tsv`` and "," otherwise.
+        Spaces after a separator are skipped (``EI, id, ACGT`` reads as three fields).
+    column_names : tuple of str, optional
+        The file has no header line; these name its columns.
 
     Raises
     ------
@@ -66,7 +70,10 @@ def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
                                  f"pip install pyarrow") from None
             return pd.read_parquet(path) if kind == "parquet" else _read_arrow(path)
         sep = sep or ("\t" if kind == "tsv" else ",")
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+        if column_names:
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, header=None,
+                               names=list(column_names), skipinitialspace=True)
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except InputError:
         raise
     except Exception as exc:  # parser errors of pandas/pyarrow, bad gzip, bad encoding
