@@ -10,7 +10,7 @@ import pandas as pd
 
 from geneb.catalog.categories import resolve_category
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, get_task
-from geneb.cli.options import add_load_args, load_options
+from geneb.cli.options import add_load_args, load_options, with_cli_options
 from geneb.core.errors import GenebError, InputError
 from geneb.tasks import load_task, load_task_file, read_task_config
 from geneb.tasks.config import FORMATS, source_from_mapping
@@ -198,14 +198,14 @@ def run_add(args: argparse.Namespace) -> int:
 def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None]]:
     """(task, where its report goes) for everything named on the command line."""
     from geneb.tasks import load_tasks_dir
-    from geneb.tasks.user import load_user_task
     options = load_options(args)
     out = []
     users = set(user_task_ids(args.home))
     catalog_specs = []
     for tid in args.tasks:
         if tid not in TASKS and tid in users:
-            out.append((load_user_task(tid, args.home), tasks_home(args.home) / f"{tid}.quality.json"))
+            src = with_cli_options(user_source(tid, args.home), args)
+            out.append((load_source(src), tasks_home(args.home) / f"{tid}.quality.json"))
         else:
             catalog_specs.append(get_task(tid))
     if args.tasks_dir is not None:
@@ -222,7 +222,7 @@ def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None
     for f in args.task_file:
         out.append((load_task_file(f, options=options), f.with_name(f.name.split(".")[0] + ".quality.json")))
     for c in args.task_config:
-        out.append((load_source(read_task_config(c)), c.with_name(c.name.split(".")[0] + ".quality.json")))
+        out.append((load_source(with_cli_options(read_task_config(c), args)), c.with_name(c.name.split(".")[0] + ".quality.json")))
     if not out:
         raise InputError("nothing to check: name tasks, --tasks-dir, --task-file or --task-config")
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from geneb.catalog.categories import resolve_category
@@ -14,7 +15,8 @@ from geneb.tasks import (LoadOptions, TaskData, load_source, load_task, load_tas
                          load_tasks_dir, read_task_config)
 from geneb.tasks.normalize import AMBIGUITY_MODES
 from geneb.tasks.options import MAX_TRAIN
-from geneb.tasks.user import load_user_task, user_task_ids
+from geneb.tasks.config import TaskSource
+from geneb.tasks.user import user_source, user_task_ids
 
 
 def add_load_args(p: argparse.ArgumentParser) -> None:
@@ -60,6 +62,16 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
                        max_train=None if getattr(args, "no_subsample", False) else MAX_TRAIN)
 
 
+def with_cli_options(src: TaskSource, args: argparse.Namespace) -> TaskSource:
+    """A task source with --ambiguity / --no-subsample applied where given on the command line."""
+    changes = {}
+    if getattr(args, "ambiguity", "n") != "n":
+        changes["ambiguity"] = args.ambiguity
+    if getattr(args, "no_subsample", False):
+        changes["max_train"] = None
+    return replace(src, **changes) if changes else src
+
+
 def _warn(tasks: list[TaskData]) -> None:
     for t in tasks:
         for w in t.warnings:
@@ -100,9 +112,9 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
         data += loaded
     else:
         data += [load_task(s, options=options) for s in official]
-    data += [load_user_task(t) for t in user_ids]
+    data += [load_source(with_cli_options(user_source(t), args)) for t in user_ids]
     data += [load_task_file(f, options=options) for f in args.task_file]
-    data += [load_source(read_task_config(c)) for c in task_configs]
+    data += [load_source(with_cli_options(read_task_config(c), args)) for c in task_configs]
     if cat:
         data = [t for t in data if t.spec.category == cat]
     ids = [t.task_id for t in data]

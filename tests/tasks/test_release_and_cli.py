@@ -149,3 +149,23 @@ def test_bad_task_yaml_is_one_line_and_writes_nothing(tmp_path, capsys, text, me
     assert main(["tasks", "add", str(cfg), "--home", str(tmp_path / "h")]) == 2
     assert capsys.readouterr().err.startswith("geneb: error:")
     assert not (tmp_path / "h").exists()
+
+
+def test_cli_load_options_reach_every_source(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GENEB_HOME", str(tmp_path / "home"))
+    csv = tmp_path / "amb.csv"
+    csv.write_text("sequence,label,split\nACGT,a,train\nACGT,b,train\nACRT,a,test\nACGG,b,test\n")
+    cfg = tmp_path / "amb.yaml"
+    cfg.write_text(f"task_id: amb\npath: {csv.name}\n")
+    for source in (["--task-file", str(csv)], ["--task-config", str(cfg)]):
+        out = tmp_path / "o"
+        assert main(["run", *source, "--ambiguity", "reject", "--models", "kmer-3", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "row 4 has the ambiguity letter 'R'" in err and not out.exists()
+    args = build_parser().parse_args(["run", "--task-config", str(cfg)])
+    (task,) = selected_tasks(args)
+    assert task.sequences[2] == "ACNT" and "replaced by N" in capsys.readouterr().err
+    assert main(["tasks", "check", "--task-file", str(csv)]) == 0
+    report = json.loads((tmp_path / "amb.quality.json").read_text())
+    assert report["prep"]["normalization"]["ambiguity_letters"] == {"R": 1}
+    assert report["duplicates"]["exact"]["sequences_with_conflicting_labels"] == 1
