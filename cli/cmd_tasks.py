@@ -13,8 +13,7 @@ from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, get_task
 from geneb.cli.options import add_load_args, load_options, with_cli_options
 from geneb.core.errors import GenebError, InputError
 from geneb.tasks import load_task, load_task_file, read_task_config
-from geneb.tasks.config import FORMATS, source_from_mapping
-from geneb.tasks.config import load_source
+from geneb.tasks.config import FORMATS, load_source, source_from_mapping
 from geneb.tasks.data import TaskData
 from geneb.tasks.gue import DEV_MODES
 from geneb.tasks.quality import format_quality, quality_report, write_quality

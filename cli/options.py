@@ -92,7 +92,7 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
         else:
             user_ids.append(t)
     has_files = bool(args.task_file or task_configs)
-    if args.benchmark or not (args.tasks or has_files):
+    if args.benchmark or not (args.tasks or has_files) or (tasks_dir is not None and not args.tasks):
         default = GENEB_BENCHMARK if tasks_dir is not None else MINI_BENCHMARK
         specs += benchmark_tasks(args.benchmark or default)
     specs = list(dict.fromkeys(specs))

@@ -123,7 +123,7 @@ def test_tasks_add_from_yaml_then_use_by_id(tmp_path, capsys, monkeypatch):
     assert [t.task_id for t in selected_tasks(args)] == ["my_enh"]
 
 
-def test_tasks_add_with_flags_only(tmp_path, capsys, fasta_path=None):
+def test_tasks_add_with_flags_only(tmp_path, capsys):
     fa = tmp_path / "x.fasta"
     fa.write_text("".join(f">s{i}|{'pos' if i % 2 else 'neg'}\nACGTACGTAC{'GG' * (i % 3)}\n"
                           for i in range(30)))
