@@ -108,8 +108,9 @@ def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | No
                 continue
             if len(g) == 0:
                 continue
-            digest.update(sha256_file(f).encode())
-            files_used.append(where)
+            if where not in files_used:
+                digest.update(sha256_file(f).encode())
+                files_used.append(where)
             # row numbers of the filtered rows in the file (header = row 1)
             stack.add(g["sequence"].tolist(), g["label"].tolist(), 1 if split == "test" else 0, where,
                       names=[f"{f.name} row {int(i) + 2}" for i in g.index])
@@ -123,7 +124,7 @@ def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | No
     base = "InstaDeepAI_nucleotide_transformer_downstream_tasks" + ("_revised" if revised else "")
     spec = user_spec(task_id or f"nt.{name}", category, f"Nucleotide Transformer {name}",
                      (f"{base}_{name}",))
-    prep = {"format": "nucleotide-transformer", "task": task, "files": sorted(set(files_used)),
+    prep = {"format": "nucleotide-transformer", "task": task, "files": files_used,
             "rows_unused": unused, "warnings": warnings}
     return assemble_task(stack.sequences, stack.labels, stack.split_codes(), spec, str(root),
                          digest.hexdigest(), options=options, locate=stack.locate, prep=prep)

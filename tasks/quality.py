@@ -178,7 +178,8 @@ def format_quality(report: dict) -> str:
         if st:
             lines.append(f"{split + ' length':16s} {st['min']}-{st['max']} bp (median {st['median']:g})")
     ex, rc = r["duplicates"]["exact"], r["duplicates"]["reverse_complement"]
-    lines.append(f"{'duplicates':16s} within train {ex['within_train']}, within test {ex['within_test']}, "
+    lines.append(f"{'duplicates':16s} {ex['rows_repeating_an_earlier_row']} rows repeat an earlier one: "
+                 f"within train {ex['within_train']}, within test {ex['within_test']}, "
                  f"test in train {ex['test_rows_in_train']} (with reverse complements "
                  f"{rc['test_rows_in_train']}), conflicting labels {ex['sequences_with_conflicting_labels']}")
     le = r["letters"]

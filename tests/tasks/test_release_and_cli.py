@@ -169,3 +169,18 @@ def test_cli_load_options_reach_every_source(tmp_path, capsys, monkeypatch):
     report = json.loads((tmp_path / "amb.quality.json").read_text())
     assert report["prep"]["normalization"]["ambiguity_letters"] == {"R": 1}
     assert report["duplicates"]["exact"]["sequences_with_conflicting_labels"] == 1
+
+
+def test_complete_release_dir_selects_all_100_tasks_in_13_categories(tmp_path, capsys):
+    d = tmp_path / "all"
+    d.mkdir()
+    specs = benchmark_tasks("geneb")
+    for k, spec in enumerate(specs):
+        _release_csv(d / f"{spec.task_id}.csv", k, n=10)
+    args = build_parser().parse_args(["run", "--tasks-dir", str(d)])
+    tasks = selected_tasks(args)
+    assert [t.task_id for t in tasks] == [s.task_id for s in specs]
+    assert len({t.spec.category for t in tasks}) == 13
+    multi = [s.task_id for s in specs if (s.n_classes or 2) > 2]
+    err = capsys.readouterr().err
+    assert multi and all(f"{m}: 2 classes in the file but the GENEB catalog says" in err for m in multi)
