@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,7 +28,13 @@ class TaskData:
     classes : tuple of str
         Original class labels in code order (sorted).
     source_checksum : str
-        SHA-256 of the file the task was read from.
+        SHA-256 of the file the task was read from (mixed with the subsample recipe when
+        rows were subsampled, so stores tell the two apart).
+    source : str
+        Where the task was read from.
+    prep : dict
+        JSON-able record of how the rows were prepared: loader, options, normalisation
+        counts, split origin, subsampling, rows not used, and ``warnings`` (list of str).
     """
 
     spec: TaskSpec
@@ -38,10 +44,16 @@ class TaskData:
     classes: tuple[str, ...]
     source_checksum: str
     source: str = ""
+    prep: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def task_id(self) -> str:
         return self.spec.task_id
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things the loader noticed and the user should know (nothing was dropped silently)."""
+        return list(self.prep.get("warnings", []))
 
     @property
     def n(self) -> int:

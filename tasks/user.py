@@ -1,0 +1,78 @@
+"""A user's own tasks, added once (``geneb tasks add``) and then used by id.
+
+Each task is ``<home>/tasks/<task_id>.yaml`` (its :class:`TaskSource`) with its data-quality
+report next to it as ``<task_id>.quality.json``. ``home`` is ``$GENEB_HOME`` or ``~/.geneb``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from geneb.catalog.tasks import TASKS
+from geneb.core.errors import InputError, UnknownNameError
+from geneb.core.registry import did_you_mean
+from geneb.tasks.config import TaskSource, load_source, read_task_config, write_task_config
+from geneb.tasks.data import TaskData
+from geneb.tasks.quality import quality_report, write_quality
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def tasks_home(home: str | Path | None = None) -> Path:
+    """The folder holding user tasks: ``<home>/tasks`` (default ``$GENEB_HOME`` or ``~/.geneb``)."""
+    base = Path(home) if home else Path(os.environ.get("GENEB_HOME", Path.home() / ".geneb"))
+    return base.expanduser() / "tasks"
+
+
+def user_task_ids(home: str | Path | None = None) -> list[str]:
+    folder = tasks_home(home)
+    return sorted(p.name[: -len(".yaml")] for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def user_source(task_id: str, home: str | Path | None = None) -> TaskSource:
+    """The stored source of a user task (an :class:`UnknownNameError` with suggestions if none)."""
+    path = tasks_home(home) / f"{task_id}.yaml"
+    if not path.is_file():
+        known = user_task_ids(home)
+        raise UnknownNameError(f"unknown task {task_id!r}.{did_you_mean(task_id, known + TASKS.names())} "
+                               f"List them with `geneb tasks list`.")
+    return read_task_config(path)
+
+
+def load_user_task(task_id: str, home: str | Path | None = None) -> TaskData:
+    return load_source(user_source(task_id, home))
+
+
+def user_quality(task_id: str, home: str | Path | None = None) -> dict | None:
+    path = tasks_home(home) / f"{task_id}.quality.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def add_user_task(src: TaskSource, home: str | Path | None = None, *,
+                  replace: bool = False) -> tuple[TaskData, dict, Path]:
+    """Load a source (validating every row), compute its quality report, then store both.
+
+    Nothing is written when loading fails.
+
+    Returns
+    -------
+    (TaskData, report dict, path of the stored YAML)
+    """
+    task = load_source(src)
+    tid = task.task_id
+    if not _ID.match(tid):
+        raise InputError(f"task id {tid!r} may hold only letters, digits and . _ + -; set task_id")
+    if tid in TASKS:
+        raise InputError(f"task id {tid!r} is a catalog task; choose another task_id")
+    folder = tasks_home(home)
+    path = folder / f"{tid}.yaml"
+    if path.exists() and not replace:
+        raise InputError(f"user task {tid!r} exists ({path}); use --replace to overwrite it")
+    report = quality_report(task)
+    src = TaskSource(**{**src.__dict__, "task_id": tid})
+    write_task_config(src, path)
+    write_quality(report, folder / f"{tid}.quality.json")
+    return task, report, path
