@@ -310,6 +310,21 @@ def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
     return merged
 
 
+def with_official(cube: xr.Dataset, official: xr.Dataset | None = None) -> xr.Dataset:
+    """Your cube plus the published results, for one report.
+
+    A published model that you also ran keeps its published results under the id
+    ``<model>@published``, so both stay visible.
+    """
+    official = load_official_cube() if official is None else official
+    own = {str(m) for m in cube["model"].values}
+    rename = {m: f"{m}@published" for m in (str(x) for x in official["model"].values) if m in own}
+    if rename:
+        official = official.assign_coords(model=[rename.get(str(m), str(m))
+                                                 for m in official["model"].values])
+    return combine_cubes(official, cube)
+
+
 def load_official_cube() -> xr.Dataset:
     """The shipped official release as a cube (41 models × 100 tasks × 3 regimes)."""
     return import_results(None)

@@ -120,7 +120,8 @@ def bootstrap_scores(cube: xr.Dataset, regime: str = "full", metric: str = "mcc"
         "score": point,
         "ci_low": np.nanquantile(reps, a, axis=1), "ci_high": np.nanquantile(reps, 1 - a, axis=1),
         "rank": stats.rankdata(-np.where(np.isfinite(point), point, -np.inf), method="min"),
-        "rank_low": np.quantile(ranks, a, axis=1), "rank_high": np.quantile(ranks, 1 - a, axis=1),
+        "rank_low": np.quantile(ranks, a, axis=1, method="lower").astype(int),
+        "rank_high": np.quantile(ranks, 1 - a, axis=1, method="higher").astype(int),
         "p_top": (ranks == 1).mean(axis=1)}, index=pd.Index(models, name="model"))
     df["rank"] = df["rank"].astype(int)
     return df.sort_values("score", ascending=False)
