@@ -284,8 +284,9 @@ def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
             if k not in c.coords:
                 c = c.assign_coords({k: ("model", [default] * c.sizes["model"])})
         c = c.reindex(task=tasks, regime=regimes, seed=seeds, fill_value=_FILL)
-        if "shot" in c.dims and c.sizes["shot"] < shots:
-            c = c.reindex(shot=np.arange(shots), fill_value=_FILL)
+        if "train_rows" in c and c.sizes["shot"] < shots:
+            rows = c["train_rows"].pad(shot=(0, shots - c.sizes["shot"]), constant_values=-1)
+            c = c.drop_vars("train_rows").assign(train_rows=rows)
         for name in ("converged", "fitted"):
             c[name] = c[name].astype(bool)
         c["backend"] = c["backend"].astype(object)
