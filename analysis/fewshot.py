@@ -93,6 +93,10 @@ def regime_rank_correlations(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFr
     for a, b in itertools.combinations(_regimes(cube), 2):
         x, y = macro.sel(regime=a).values, macro.sel(regime=b).values
         ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() < 3:
+            rows.append({"regimes": f"{a} vs {b}", "n": int(ok.sum()), "spearman": np.nan,
+                         "p": np.nan, "kendall": np.nan})
+            continue
         rho = stats.spearmanr(x[ok], y[ok])
         tau = stats.kendalltau(x[ok], y[ok])
         rows.append({"regimes": f"{a} vs {b}", "n": int(ok.sum()),

@@ -245,6 +245,10 @@ _MODEL_COORD_DEFAULTS = {"params": np.nan, "architecture": "", "arch_short": "",
                          "source": "geneb run"}
 
 
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
+
+
 def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
     """Put several cubes (e.g. published results and your own run) into one.
 
@@ -275,7 +279,7 @@ def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
     for c in cubes:
         for i, t in enumerate(str(t) for t in c["task"].values):
             if t not in task_table:
-                task_table[t] = {k: (c[k].values[i].item() if k in c.coords else None)
+                task_table[t] = {k: (_scalar(c[k].values[i]) if k in c.coords else None)
                                  for k in task_coord_names}
     parts = []
     for c in cubes:

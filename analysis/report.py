@@ -74,13 +74,56 @@ def _main_regime(cube: xr.Dataset) -> str:
     return "full" if "full" in regimes else regimes[-1]
 
 
+def analysis_view(cube: xr.Dataset, metric: str = "mcc") -> tuple[xr.Dataset, list[str]]:
+    """The part of a cube the rankings can use, and the models left out of it.
+
+    With published results present, rankings use the tasks the published models have (the
+    official ones); models without a complete macro score there (e.g. a run on geneb-mini or
+    on your own task) are left out of the rankings and compared per category instead.
+    """
+    view = cube
+    if _has_published(cube):
+        published = cube["mcc"].sel(seed=PUBLISHED_SEED).notnull().any(["model", "regime"])
+        view = cube.isel(task=np.flatnonzero(published.values))
+    macro = macro_micro(view, metric)["macro"].sel(regime=_main_regime(view)).values
+    keep = np.isfinite(macro)
+    dropped = [str(m) for m, k in zip(view["model"].values, keep) if not k]
+    if keep.any() and not keep.all():
+        view = view.isel(model=np.flatnonzero(keep))
+    return view, dropped
+
+
+def _category_comparison(full: xr.Dataset, view: xr.Dataset, models: list[str], regime: str,
+                         metric: str) -> pd.DataFrame:
+    """Each of ``models``' category scores (on its own tasks) beside the published ones."""
+    mine = full.sel(model=models)
+    has = mine[metric].notnull().any(["model", "regime", "seed"]).values
+    own = category_scores(mine.isel(task=np.flatnonzero(has)), metric).sel(regime=regime)
+    pub = category_scores(view, metric).sel(regime=regime)
+    rows = []
+    for c in [str(c) for c in own["category"].values]:
+        row = {"category": c}
+        for m in models:
+            row[m] = float(own.sel(model=m, category=c))
+        if c in [str(x) for x in pub["category"].values]:
+            vals = pub.sel(category=c)
+            best = int(np.nanargmax(vals.values))
+            row["published best"] = str(vals["model"].values[best])
+            row["best score"] = float(vals.values[best])
+            row["published median"] = float(np.nanmedian(vals.values))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("category")
+
+
 def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
                    sd_threshold: float = DEFAULT_SD_THRESHOLD) -> list[Section]:
     """All report sections for a cube (own run, imported official results, or both)."""
+    full_cube = cube
+    cube, unranked = analysis_view(full_cube, metric)
     regime = _main_regime(cube)
     regimes = [str(r) for r in cube["regime"].values]
     cats = present_categories(cube)
-    own = _own_models(cube)
+    own = [m for m in _own_models(full_cube) if m not in unranked]
     out = []
 
     s = Section("overview", "Overview")
@@ -91,6 +134,9 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
     if _has_published(cube):
         s.text("Published GENEB results are stored at seed −1: the release reports the mean "
                "over its five seeds, so their seed spread is not available.")
+    if unranked:
+        s.text(f"Not in the rankings (no complete results on the tasks shown): "
+               f"{', '.join(unranked)}; see the comparison with the published models.")
     s.text(f"Made by geneb {geneb_version()}.")
     out.append(s)
 
@@ -214,19 +260,28 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
     out.append(s)
 
     s = Section("published", "Comparison with the published models")
-    if own and len(own) < cube.sizes["model"]:
+    ranked_among = bool(own) and _has_published(cube) and len(own) < cube.sizes["model"]
+    placed = bool(unranked) and _has_published(full_cube)
+    if ranked_among:
         ranked = lb[[f"macro {regime}", f"micro {regime}"]].copy()
         ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
         ranked["yours"] = ["yes" if m in own else "" for m in ranked.index]
         s.text(f"Your models ({', '.join(own)}) ranked among the published models ({regime}). "
                "Scores are comparable only where the tasks and splits are the official ones.")
         s.table(ranked)
-    elif _has_published(cube):
-        s.text("These results are the published GENEB results only; run your own models and "
-               "combine the cubes (`geneb report --cube yours.zarr --with-official`) to compare.")
-    else:
-        s.text("No published results imported. Add `--with-official` to `geneb report` (or "
-               "`geneb import-results`) to place your models among the 41 published ones.")
+    if placed:
+        s.text(f"{', '.join(unranked)} ran on other tasks than the official ones, so they are "
+               f"compared per category only ({regime}). Task sets and splits differ (geneb-mini "
+               f"tasks are subsets of the official ones; your own tasks are new), so read this "
+               f"as a rough placement, not a ranking.")
+        s.table(_category_comparison(full_cube, cube, unranked, regime, metric))
+    if not (ranked_among or placed):
+        if _has_published(full_cube):
+            s.text("These results are the published GENEB results only; run your own models "
+                   "and add them (`geneb report --cube yours.zarr --with-official`) to compare.")
+        else:
+            s.text("No published results imported. Add `--with-official` to `geneb report` "
+                   "to place your models among the 41 published ones.")
     out.append(s)
     return out
 

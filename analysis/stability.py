@@ -40,6 +40,11 @@ def macro_micro_agreement(cube: xr.Dataset, regime: str = "full", metric: str = 
     ok = np.isfinite(macro) & np.isfinite(micro)
     names = np.asarray([str(m) for m in cube["model"].values])[ok]
     macro, micro = macro[ok], micro[ok]
+    if ok.sum() < 3:
+        return {"regime": regime, "n": int(ok.sum()), "spearman": np.nan, "kendall": np.nan,
+                "same_winner": bool(len(names)) and names[np.argmax(macro)] == names[np.argmax(micro)],
+                "top5_overlap": min(5, len(names)), "mean_abs_rank_shift": np.nan,
+                "max_abs_rank_shift": 0, "most_shifted": ""}
     r_macro = stats.rankdata(-macro, method="min")
     r_micro = stats.rankdata(-micro, method="min")
     shift = np.abs(r_macro - r_micro)
