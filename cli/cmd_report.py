@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from geneb.analysis.official import load_official_cube, with_official
-from geneb.analysis.report import write_report
 from geneb.cli.outputs import write_report_files
 from geneb.probe import open_cube
 
@@ -40,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
             cube = with_official(cube)
     print(write_report_files(cube, out))
     if not args.no_html:
+        from geneb.analysis.report import write_report  # matplotlib: only when drawing
         paths = write_report(cube, out, n_boot=args.bootstrap)
         print(f"wrote {paths['html']} and {paths['md']}")
     return 0

@@ -34,6 +34,9 @@ def test_shipped_copy_is_the_release_byte_for_byte_after_decompression():
     raw = gzip.decompress(base.joinpath("leaderboard.json.gz").read_bytes())
     assert hashlib.sha256(raw).hexdigest() == \
         "7c8a9d985e7c2df24514f309bf6102e4f81d9da1b9afbb74856d87e78e01f738"
+    raw = base.joinpath("splicebert-1024nt.json").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == \
+        "95126d98125b8d03c00470d08bcca8c39294150ee11c9ab4559eadc465b41bbc"
 
 
 def test_imported_cube_has_the_cube_dims_and_catalog_coords(official):
