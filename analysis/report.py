@@ -149,6 +149,8 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
         lb[f"macro {r}"] = mm["macro"].sel(regime=r).values
         lb[f"sd {r}"] = spread[("macro_sd", r)].reindex(lb.index).values
     lb[f"micro {regime}"] = mm["micro"].sel(regime=regime).values
+    if "source" in cube.coords:
+        lb["source"] = [str(x) for x in cube["source"].values]
     lb = lb.sort_values(f"macro {regime}", ascending=False)
     lb.insert(0, "rank", np.arange(1, len(lb) + 1))
     s.text("sd = sample standard deviation of the macro score over seeds (few-shot regimes); "
