@@ -95,3 +95,38 @@ def matched_comparisons(cube: xr.Dataset, pairs: Sequence[MatchedPair] = DEFAULT
         rows.append(row)
     return pd.DataFrame(rows, columns=["axis", "a", "b", "note", "delta_macro", "wins_a",
                                        "wins_b", *present_categories(cube)])
+
+
+def load_pairs(path) -> tuple[MatchedPair, ...]:
+    """Read matched pairs from a YAML (or JSON) file.
+
+    The file is a list of mappings with keys ``axis``, ``a``, ``b`` and optionally ``note``::
+
+        - {axis: tokenization, a: my-bpe-model, b: my-kmer-model, note: same data}
+
+    Raises
+    ------
+    InputError
+        When the file is not such a list (naming the bad entry).
+    """
+    from pathlib import Path
+
+    import yaml
+
+    from geneb.core.errors import InputError, MissingDataError
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDataError(f"no pairs file at {str(path)!r}")
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise InputError(f"{str(path)!r} is not valid YAML ({exc})") from None
+    if not isinstance(doc, list):
+        raise InputError(f"{str(path)!r} must hold a list of pairs (axis, a, b, note)")
+    pairs = []
+    for i, item in enumerate(doc, 1):
+        if not isinstance(item, dict) or not {"axis", "a", "b"} <= set(item):
+            raise InputError(f"pair {i} in {str(path)!r} needs keys axis, a and b; got {item!r}")
+        pairs.append(MatchedPair(str(item["axis"]), str(item["a"]), str(item["b"]),
+                                 str(item.get("note", ""))))
+    return tuple(pairs)

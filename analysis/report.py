@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,9 @@ import xarray as xr
 
 from geneb.analysis import figures
 from geneb.analysis.aggregate import category_scores, macro_micro, present_categories, seed_spread
-from geneb.analysis.compare import DEFAULT_PAIRS, matched_comparisons
-from geneb.analysis.fewshot import (category_winners, fewshot_drops, regime_rank_correlations,
-                                    winner_change_counts)
+from geneb.analysis.compare import DEFAULT_PAIRS, MatchedPair, matched_comparisons
+from geneb.analysis.fewshot import (category_drops, category_winners, fewshot_drops,
+                                    regime_rank_correlations, winner_change_counts)
 from geneb.analysis.official import PUBLISHED_SEED
 from geneb.analysis.scaling import model_table, pareto_frontier, scaling_correlations, smaller_wins
 from geneb.analysis.stability import (bootstrap_scores, category_rank_correlations,
@@ -116,8 +117,18 @@ def _category_comparison(full: xr.Dataset, view: xr.Dataset, models: list[str], 
 
 
 def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
-                   sd_threshold: float = DEFAULT_SD_THRESHOLD) -> list[Section]:
-    """All report sections for a cube (own run, imported official results, or both)."""
+                   sd_threshold: float = DEFAULT_SD_THRESHOLD,
+                   exclude_models: Sequence[str] = (),
+                   pairs: Sequence[MatchedPair] = DEFAULT_PAIRS) -> list[Section]:
+    """All report sections for a cube (own run, imported official results, or both).
+
+    Parameters
+    ----------
+    exclude_models : sequence of str
+        Models to leave out in an extra scaling correlation.
+    pairs : sequence of MatchedPair
+        Matched comparisons to show (default: :data:`DEFAULT_PAIRS`).
+    """
     full_cube = cube
     cube, unranked = analysis_view(full_cube, metric)
     regime = _main_regime(cube)
@@ -169,7 +180,7 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
 
     s = Section("scaling", "Scaling with model size")
     table = model_table(cube, regime, metric)
-    corr = scaling_correlations(cube, regime, metric)
+    corr = scaling_correlations(cube, regime, metric, exclude_models=exclude_models)
     front = pareto_frontier(cube, regime, metric)
     excluded = set(table.index[table.get("pretraining_group", pd.Series(dtype=str)) == "prokaryotic"]) \
         if "pretraining_group" in table else set()
@@ -197,7 +208,7 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
     out.append(s)
 
     s = Section("comparisons", "Matched comparisons")
-    comp = matched_comparisons(cube, DEFAULT_PAIRS, regime, metric)
+    comp = matched_comparisons(cube, pairs, regime, metric)
     if len(comp):
         s.text("Pairs of models that differ mainly in one design choice; Δ = a − b "
                f"({regime}); wins = categories where a (or b) scores higher.")
@@ -219,6 +230,12 @@ def build_sections(cube: xr.Dataset, *, metric: str = "mcc", n_boot: int = 500,
         s.table(drops.sort_values(regimes[-1] if "full" not in drops else "full",
                                   ascending=False), "Macro scores and drops (positive = worse "
                                                     "with fewer shots).")
+        cd = category_drops(cube, metric)
+        drop_cols = [c for c in ("drop_full_10shot", "drop_10shot_1shot") if c in cd]
+        if drop_cols:
+            per_cat = cd.groupby("category", sort=False)[drop_cols].mean().reindex(cats)
+            s.table(per_cat, "Mean drop per category over models (per model and category: "
+                             "task_scores.csv, or geneb.analysis.category_drops).")
         wc = winner_change_counts(cube, metric)
         s.text("Categories whose best model changes: " + "; ".join(
             f"{k}: {v}" for k, v in wc.items() if k != "n_categories") +
@@ -382,8 +399,10 @@ def render_markdown(sections: list[Section], title: str) -> str:
 
 
 def write_report(cube: xr.Dataset, out: str | Path, *, title: str | None = None,
-                 metric: str = "mcc", n_boot: int = 500) -> dict[str, Path]:
+                 metric: str = "mcc", n_boot: int = 500, **options) -> dict[str, Path]:
     """Write ``report.html`` and ``report.md`` into ``out`` (atomically, each).
+
+    ``options`` go to :func:`build_sections` (``exclude_models``, ``pairs``, ``sd_threshold``).
 
     Returns
     -------
@@ -392,7 +411,7 @@ def write_report(cube: xr.Dataset, out: str | Path, *, title: str | None = None,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = title or report_title(cube)
-    sections = build_sections(cube, metric=metric, n_boot=n_boot)
+    sections = build_sections(cube, metric=metric, n_boot=n_boot, **options)
     docs = {"html": render_html(sections, title), "md": render_markdown(sections, title)}
     meta = json.dumps({"geneb": geneb_version(), "versions": library_versions(["matplotlib"])})
     docs["html"] = docs["html"].replace("<head>", f"<head><!-- {html.escape(meta)} -->", 1)

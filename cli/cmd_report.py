@@ -25,10 +25,17 @@ def add_parser(sub) -> None:
     p.add_argument("--no-html", action="store_true", help="only the leaderboard CSVs and text")
     p.add_argument("--bootstrap", type=int, default=500, metavar="N",
                    help="bootstrap replicates for the rank intervals (default 500)")
+    p.add_argument("--exclude", nargs="+", default=(), metavar="MODEL",
+                   help="also compute the scaling correlation without these models")
+    p.add_argument("--pairs", type=Path, default=None, metavar="YAML",
+                   help="matched comparisons to show: a list of {axis, a, b, note} "
+                        "(default: geneb's pairs among the 40 GENEB models)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.analysis.compare import DEFAULT_PAIRS, load_pairs
+    pairs = load_pairs(args.pairs) if args.pairs else DEFAULT_PAIRS  # check inputs first
     if args.official:
         cube = load_official_cube()
         out = args.out or Path("geneb_official_report")
@@ -40,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     print(write_report_files(cube, out))
     if not args.no_html:
         from geneb.analysis.report import write_report  # matplotlib: only when drawing
-        paths = write_report(cube, out, n_boot=args.bootstrap)
+        paths = write_report(cube, out, n_boot=args.bootstrap, exclude_models=args.exclude,
+                             pairs=pairs)
         print(f"wrote {paths['html']} and {paths['md']}")
     return 0

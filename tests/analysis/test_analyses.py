@@ -140,3 +140,17 @@ def test_recommend_by_category_with_size_limit_and_json():
         recommend(cube, category="Histone Mod.")
     with pytest.raises(InputError, match="at most"):
         recommend(cube, max_params=10)
+
+
+def test_pairs_from_yaml_and_bad_files(tmp_path):
+    from geneb.analysis.compare import load_pairs
+    good = tmp_path / "pairs.yaml"
+    good.write_text("- {axis: size, a: huge, b: tiny, note: same family}\n"
+                    "- {axis: data, a: mid, b: small}\n")
+    pairs = load_pairs(good)
+    assert pairs[0] == MatchedPair("size", "huge", "tiny", "same family")
+    assert len(matched_comparisons(_cube(), pairs)) == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {axis: size, a: huge}\n")
+    with pytest.raises(InputError, match="pair 1"):
+        load_pairs(bad)
