@@ -5,6 +5,7 @@ import fcntl
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import time
@@ -89,6 +90,7 @@ class _CDP:
 
         self.proc = subprocess.Popen(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+             "--disable-dev-shm-usage",
              "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,2000",
              "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -101,7 +103,8 @@ class _CDP:
 
     def _read_message(self, deadline):
         while b"\0" not in self._buf:
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._r], [], [], left)[0]:
                 raise TimeoutError("chromium did not answer")
             chunk = os.read(self._r, 1 << 20)
             if not chunk:
