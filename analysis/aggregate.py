@@ -51,3 +51,40 @@ def macro_micro(cube: xr.Dataset, metric: str = "mcc") -> xr.Dataset:
         "macro": category_scores(cube, metric).mean("category", skipna=False),
         "micro": task_scores(cube, metric).mean("task", skipna=False),
     })
+
+
+def macro_per_seed(cube: xr.Dataset, metric: str = "mcc") -> xr.DataArray:
+    """Macro score of each seed separately (category means, then their mean).
+
+    Returns
+    -------
+    xarray.DataArray, dims (model, regime, seed); NaN where a seed has no results.
+    """
+    cats = np.asarray([str(c) for c in cube["category"].values])
+    blocks = [cube[metric].isel(task=np.flatnonzero(cats == c)).mean("task", skipna=False)
+              for c in present_categories(cube)]
+    return xr.concat(blocks, dim="category").mean("category", skipna=False)
+
+
+def seed_spread(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
+    """Macro score per model and regime as mean ± sd over seeds (sample sd, ddof=1).
+
+    The full regime shares one fit across seeds (sd 0); published results carry only the
+    seed mean (one seed coordinate), so their sd is NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        columns model, regime, macro_mean, macro_sd, n_seeds
+    """
+    per_seed = macro_per_seed(cube, metric)
+    n = per_seed.notnull().sum("seed")
+    sd = per_seed.std("seed", ddof=1, skipna=True).where(n > 1)
+    rows = []
+    for m in per_seed["model"].values:
+        for r in per_seed["regime"].values:
+            rows.append({"model": str(m), "regime": str(r),
+                         "macro_mean": float(per_seed.sel(model=m, regime=r).mean(skipna=True)),
+                         "macro_sd": float(sd.sel(model=m, regime=r)),
+                         "n_seeds": int(n.sel(model=m, regime=r))})
+    return pd.DataFrame(rows)

@@ -39,22 +39,26 @@ def leaderboard_frame(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
 
 
 def task_frame(cube: xr.Dataset) -> pd.DataFrame:
-    """Per (model, task, regime): seed mean and sd of MCC, accuracy and macro-F1."""
-    rows = []
-    sd = cube[["mcc", "accuracy", "f1_macro"]].std("seed", ddof=0, skipna=True)
-    means = {m: task_scores(cube, m) for m in ("mcc", "accuracy", "f1_macro")}
-    for model in cube["model"].values:
-        for ti, task in enumerate(cube["task"].values):
-            for regime in cube["regime"].values:
-                sel = dict(model=model, task=task, regime=regime)
-                rows.append({
-                    "model": str(model), "task": str(task),
-                    "category": str(cube["category"].values[ti]), "regime": str(regime),
-                    "mcc": float(means["mcc"].sel(sel)), "mcc_sd": float(sd["mcc"].sel(sel)),
-                    "accuracy": float(means["accuracy"].sel(sel)),
-                    "f1_macro": float(means["f1_macro"].sel(sel)),
-                })
-    return pd.DataFrame(rows)
+    """Per (model, task, regime): seed mean and sd of MCC, accuracy and macro-F1.
+
+    ``mcc_sd`` (population sd over seeds) is NaN where a cell has fewer than 2 seeds
+    (published results carry only their seed mean).
+    """
+    sd = cube["mcc"].std("seed", ddof=0, skipna=True).where(cube["mcc"].notnull().sum("seed") > 1)
+    cols = {"mcc": task_scores(cube, "mcc"), "mcc_sd": sd,
+            "accuracy": task_scores(cube, "accuracy"), "f1_macro": task_scores(cube, "f1_macro")}
+    dims = ("model", "task", "regime")
+    shape = tuple(cube.sizes[d] for d in dims)
+    grid = np.indices(shape).reshape(3, -1)
+    df = pd.DataFrame({
+        "model": np.asarray([str(m) for m in cube["model"].values])[grid[0]],
+        "task": np.asarray([str(t) for t in cube["task"].values])[grid[1]],
+        "category": np.asarray([str(c) for c in cube["category"].values])[grid[1]],
+        "regime": np.asarray([str(r) for r in cube["regime"].values])[grid[2]],
+    })
+    for name, arr in cols.items():
+        df[name] = arr.transpose(*dims).values.reshape(-1).astype(float)
+    return df
 
 
 def format_leaderboard(cube: xr.Dataset, metric: str = "mcc") -> str:

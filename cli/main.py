@@ -9,11 +9,13 @@ import argparse
 import sys
 
 from geneb.cli import cmd_extract, cmd_models, cmd_probe, cmd_report, cmd_run, cmd_tasks
+from geneb.cli import cmd_export, cmd_import_results, cmd_recommend  # issue 7
 from geneb.core.errors import GenebError
 from geneb.core.provenance import geneb_version
 
 #: Subcommand modules; each has ``add_parser(subparsers)`` setting ``func(args) -> int``.
 COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_tasks, cmd_models)
+COMMANDS += (cmd_recommend, cmd_import_results, cmd_export)  # issue 7
 
 
 def build_parser() -> argparse.ArgumentParser:

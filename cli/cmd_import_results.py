@@ -1,0 +1,29 @@
+"""``geneb import-results``: official GENEB results (release files, submissions) into a result cube."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geneb.analysis.official import import_results
+from geneb.probe import save_cube
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("import-results", help="read official GENEB results into a result cube",
+                       description=__doc__ + "\n\nPublished scores are seed means; they are "
+                       "stored at seed -1.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="leaderboard_tasks.json(.gz), submission JSON files, or folders holding "
+                        "them (default: the GENEB release copy shipped with geneb)")
+    p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cube = import_results(args.paths or None)
+    save_cube(cube, args.out)
+    sources = sorted({str(s) for s in cube["source"].values})
+    print(f"imported {cube.sizes['model']} models x {cube.sizes['task']} tasks x "
+          f"{cube.sizes['regime']} regimes ({', '.join(sources)}) -> {args.out}")
+    return 0

@@ -1,0 +1,95 @@
+"""``geneb recommend``: which model to use for a category, or for your own task.
+
+By category (default data: the published GENEB results shipped with geneb)::
+
+    geneb recommend --category "Splice Sites" --regime 10shot --max-params 1e8
+
+For your task, with the models whose embeddings are in a store (quick probes: 10-shot over
+3 seeds and the full train split)::
+
+    geneb recommend --task my.csv --store emb.zarr
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from geneb.analysis.official import load_official_cube
+from geneb.analysis.recommend import format_recommendation, recommend, recommendation_json
+from geneb.core.errors import InputError, MissingDataError
+from geneb.probe import open_cube
+
+#: Quick protocol for ranking models on a user's task.
+QUICK_REGIMES = (("10shot", 10), ("full", None))
+QUICK_SEEDS = (13, 17, 42)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("recommend", help="rank models for a category or your own task",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--category", help="one of the 13 GENEB categories, e.g. 'Splice Sites'")
+    what.add_argument("--task", type=Path, metavar="CSV",
+                      help="your task file (sequence,label,split); needs --store")
+    p.add_argument("--store", type=Path, help="embedding store whose models to rank (with --task)")
+    p.add_argument("--results", type=Path, default=None, metavar="CUBE",
+                   help="result cube to rank from (default: the shipped official results)")
+    p.add_argument("--regime", default="full", help="1shot, 10shot or full (default full)")
+    p.add_argument("--max-params", type=float, default=None, help="largest model size, e.g. 1e8")
+    p.add_argument("--top", type=int, default=None, help="show only the best N")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap replicates for the intervals (default 1000)")
+    p.add_argument("--json", action="store_true", help="JSON output for programs")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def _task_cube(args: argparse.Namespace):
+    """Embed the user's task with every model in the store and probe it quickly."""
+    if args.store is None:
+        raise InputError("--task needs --store EMB.zarr (the store whose models to rank)")
+    if not args.store.exists():
+        raise MissingDataError(f"no embedding store at {str(args.store)!r}; make one with "
+                               f"`geneb extract` or `geneb run`")
+    from geneb.catalog.models import MODELS
+    from geneb.extract import extract
+    from geneb.probe import ProbeProtocol, run_probes
+    from geneb.store import EmbeddingStore
+    from geneb.tasks import load_task_file
+
+    task = load_task_file(args.task)
+    store = EmbeddingStore(args.store, mode="a")
+    models = sorted({m for m, _, status in store.embeddings() if status == "complete"})
+    unknown = [m for m in models if m not in MODELS]
+    models = [m for m in models if m in MODELS]
+    if not models:
+        raise MissingDataError(f"the store {str(args.store)!r} has no finished embeddings of a "
+                               f"known model{' (unknown: ' + ', '.join(unknown) + ')' if unknown else ''}")
+    print(f"geneb recommend: probing {task.task_id} with {len(models)} models", file=sys.stderr)
+    extract(store, [MODELS.get(m) for m in models], [task], show_progress=not args.quiet)
+    protocol = ProbeProtocol(regimes=QUICK_REGIMES, seeds=QUICK_SEEDS)
+    cube = run_probes(store, models, [task.task_id], protocol=protocol,
+                      show_progress=not args.quiet)
+    return cube, task.task_id
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.task is not None:
+        cube, task_id = _task_cube(args)
+        table = recommend(cube, tasks=[task_id], regime=args.regime, max_params=args.max_params,
+                          n_boot=args.bootstrap, top=args.top)
+        table.attrs["task"] = task_id
+    else:
+        cube = open_cube(args.results) if args.results else load_official_cube()
+        table = recommend(cube, category=args.category, regime=args.regime,
+                          max_params=args.max_params, n_boot=args.bootstrap, top=args.top)
+    table.attrs["source"] = str(args.results) if args.results else (
+        "your task" if args.task else "published GENEB results (shipped)")
+    if args.json:
+        print(json.dumps(recommendation_json(table), indent=1))
+    else:
+        print(format_recommendation(table))
+    return 0

@@ -1,0 +1,69 @@
+"""CLI: import-results, report --with-official, export --submission, recommend."""
+
+import json
+import re
+
+import pytest
+
+from geneb.analysis.official import release_json
+from geneb.cli.main import main
+
+
+def test_import_report_export_round_trip(tmp_path, capsys):
+    cube = tmp_path / "official.zarr"
+    assert main(["import-results", "--out", str(cube)]) == 0
+    assert "41 models x 100 tasks" in capsys.readouterr().out
+    sub = tmp_path / "grover.json"
+    assert main(["export", "--cube", str(cube), "--model", "GROVER", "--submission", str(sub),
+                 "--submitted-by", "me"]) == 0
+    doc = json.loads(sub.read_text())
+    assert doc["model_id"] == "GROVER" and doc["meta"]["submitted_by"] == "me"
+    assert set(doc) == set(release_json("example_submission"))
+    again = tmp_path / "again.zarr"
+    assert main(["import-results", str(sub), "--out", str(again)]) == 0
+    # several models and no --model: one-line error, nothing written
+    capsys.readouterr()
+    assert main(["export", "--cube", str(cube), "--submission", str(tmp_path / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geneb: error:") and "--model" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.slow
+def test_report_with_official_and_recommend_for_a_users_task(tmp_path, capsys, task_csv, task3_csv):
+    out = tmp_path / "run"
+    assert main(["run", "--task-file", str(task_csv), "--models", "kmer-3", "kmer-4",
+                 "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    rep = tmp_path / "rep"
+    assert main(["report", "--cube", str(out / "cube.zarr"), "--out", str(rep),
+                 "--with-official", "--bootstrap", "50"]) == 0
+    page = (rep / "report.html").read_text()
+    assert "kmer-3" in page and "GENERator-eukaryote-3b-base" in page
+    assert (rep / "leaderboard.csv").exists()
+    md = (rep / "report.md").read_text()
+    placed = md.split("## Comparison with the published models")[1]
+    # the k-mer runs are on user tasks (category "other"): placed per category, not ranked
+    assert "kmer-3, kmer-4 ran on other tasks" in placed
+    assert re.search(r"\| other \| -?0\.\d{3} \| -?0\.\d{3} \|", placed), placed
+    capsys.readouterr()
+    assert main(["recommend", "--task", str(task3_csv), "--store", str(out / "emb.zarr"),
+                 "--json", "--quiet", "--bootstrap", "50"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["model"] for r in doc["ranking"]} == {"kmer-3", "kmer-4"}
+    assert doc["query"]["task"] == task3_csv.name.split(".")[0]
+    assert all(r["ci_low"] <= r["score"] <= r["ci_high"] for r in doc["ranking"])
+
+
+def test_recommend_category_on_the_shipped_results(capsys):
+    assert main(["recommend", "--category", "Splice Sites", "--regime", "10shot",
+                 "--max-params", "1e8", "--json", "--bootstrap", "100"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["query"]["category"] == "Splice Sites" and doc["query"]["regime"] == "10shot"
+    assert all(r["params"] <= 1e8 for r in doc["ranking"])
+    assert [r["rank"] for r in doc["ranking"]] == list(range(1, len(doc["ranking"]) + 1))
+    assert main(["recommend", "--category", "Splice Sits"]) == 2
+    err = capsys.readouterr().err
+    assert "Splice Sites" in err and err.startswith("geneb: error:")
+    assert main(["recommend", "--task", "nope.csv"]) == 2
+    assert "--store" in capsys.readouterr().err
