@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from geneb.catalog.categories import resolve_category
-from geneb.catalog.models import ModelSpec, builtin_models, get_model
+from geneb.catalog.models import ModelSpec, builtin_models
 from geneb.catalog.tasks import MINI_BENCHMARK, benchmark_tasks, get_task
 from geneb.tasks import TaskData, load_task, load_task_file
 
@@ -27,7 +27,11 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", nargs="+", metavar="MODEL", default=None,
-                   help="model ids (default: the built-in featurizers; see `geneb models list`)")
+                   help="model ids (see `geneb models list`), Hugging Face ids (org/name or "
+                        "hf:org/name) or local model folders (default: the built-in featurizers)")
+    p.add_argument("--model-file", type=Path, default=None, metavar="YAML",
+                   help="models to add from a YAML file (a 'models:' list of id, hf_id or "
+                        "path, revision, pooling, max_length, trust_remote_code)")
 
 
 def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
@@ -54,6 +58,8 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
 
 
 def selected_models(args: argparse.Namespace) -> list[ModelSpec]:
-    if args.models:
-        return [get_model(m) for m in dict.fromkeys(args.models)]
-    return builtin_models()
+    from geneb.catalog.models import load_model_file, resolve_model
+    specs = [resolve_model(m) for m in dict.fromkeys(args.models or [])]
+    if getattr(args, "model_file", None):
+        specs += load_model_file(str(args.model_file))
+    return specs or builtin_models()

@@ -93,3 +93,18 @@ def test_dask_local_cluster_of_two_workers_fills_one_store_like_one_process(
         if model_id.startswith("tiny-bert"):
             assert b.attrs["provenance"]["n_truncated"] == a.attrs["provenance"]["n_truncated"]
             assert b.attrs["provenance"]["n_work_units"] == -(-a.shape[0] // 16)
+
+
+def test_cli_extract_by_path_with_layers_and_pooling(tmp_path, task_csv, tiny_model_dir, capsys):
+    from geneb.cli.main import main
+    store = tmp_path / "emb.zarr"
+    rc = main(["extract", "--store", str(store), "--task-file", str(task_csv), "--models",
+               str(tiny_model_dir / "llama"), "--layers", "last", "1", "--pooling", "max",
+               "--quiet"])
+    assert rc == 0
+    ids = {m for m, _, s in EmbeddingStore(store).embeddings() if s == "complete"}
+    assert ids == {"llama@max", "llama@layer-1+max"}
+    rc = main(["extract", "--store", str(store), "--task-file", str(task_csv), "--models",
+               str(tiny_model_dir / "remote"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--trust-remote-code" in err and "Traceback" not in err
