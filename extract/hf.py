@@ -209,22 +209,43 @@ class HFFeaturizer(Featurizer):
             outs.append((acc / counts).astype(np.float32))
         return outs
 
+    def _tokenize(self, items: list[str], count: bool) -> tuple[list, list, np.ndarray]:
+        """Token ids and special-token masks of every item, tokenised ONCE, then truncated.
+
+        Returns
+        -------
+        ids, special : lists of int lists (truncated to the limit)
+        lengths : numpy.ndarray of int64, shape (n,), the lengths after truncation
+        """
+        tok = self.tokenizer
+        kw = {"add_special_tokens": self.spec.add_special_tokens,
+              "return_special_tokens_mask": True, "return_attention_mask": False}
+        enc = tok(items, **kw)
+        ids, special = list(enc["input_ids"]), list(enc["special_tokens_mask"])
+        if self.max_length is not None:
+            long = [i for i, x in enumerate(ids) if len(x) > self.max_length]
+            if count:
+                self.n_truncated += len(long)
+            if long:  # re-tokenise only those, truncated the tokenizer's way (specials kept)
+                cut = tok([items[i] for i in long], truncation=True, max_length=self.max_length,
+                          **kw)
+                for j, i in enumerate(long):
+                    ids[i], special[i] = cut["input_ids"][j], cut["special_tokens_mask"][j]
+        lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
+        return ids, special, lengths
+
     def _embed_items(self, items: list[str], count: bool) -> list[np.ndarray]:
         n = len(items)
         if n == 0:
             return [np.zeros((0, self.dim), np.float32) for _ in self.layers]
-        lengths = np.fromiter((len(x) for x in self.tokenizer(
-            items, add_special_tokens=self.spec.add_special_tokens)["input_ids"]), np.int64, n)
-        if count and self.max_length is not None:
-            self.n_truncated += int((lengths > self.max_length).sum())
-        eff = lengths if self.max_length is None else np.minimum(lengths, self.max_length)
-        order = np.argsort(eff, kind="stable")  # length buckets: little padding
+        ids, special, lengths = self._tokenize(items, count)
+        order = np.argsort(lengths, kind="stable")  # length buckets: little padding
         outs: list[np.ndarray | None] = [None] * len(self.layers)
         start = 0
         while start < n:
             idx = order[start:start + self.batch_size]
             try:
-                pooled = self._forward([items[i] for i in idx])
+                pooled = self._forward([ids[i] for i in idx], [special[i] for i in idx])
             except Exception as exc:  # back off on out-of-memory instead of crashing
                 if not is_oom(exc) or self.batch_size == 1:
                     raise
@@ -232,9 +253,9 @@ class HFFeaturizer(Featurizer):
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
                 continue
-            width = int(eff[idx].max())
-            self.n_tokens += int(eff[idx].sum())
-            self.n_padded_tokens += int(width * len(idx) - eff[idx].sum())
+            width = int(lengths[idx].max())
+            self.n_tokens += int(lengths[idx].sum())
+            self.n_padded_tokens += int(width * len(idx) - lengths[idx].sum())
             for j, p in enumerate(pooled):
                 if outs[j] is None:
                     outs[j] = np.zeros((n, p.shape[1]), np.float32)
@@ -242,34 +263,40 @@ class HFFeaturizer(Featurizer):
             start += len(idx)
         return outs  # type: ignore[return-value]
 
+    def _pad(self, rows: list[list[int]], value: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(padded ids, attention mask) of shape (batch, longest), on the tokenizer's side."""
+        width = max(len(r) for r in rows)
+        out = np.full((len(rows), width), value, np.int64)
+        mask = np.zeros((len(rows), width), np.int64)
+        left = self.tokenizer.padding_side == "left"
+        for i, r in enumerate(rows):
+            if left:
+                out[i, width - len(r):], mask[i, width - len(r):] = r, 1
+            else:
+                out[i, :len(r)], mask[i, :len(r)] = r, 1
+        return torch.from_numpy(out), torch.from_numpy(mask)
+
     @torch.inference_mode()
-    def _forward(self, batch: list[str]) -> list[np.ndarray]:
+    def _forward(self, ids: list[list[int]], special: list[list[int]]) -> list[np.ndarray]:
         """Pooled vectors of every requested layer for one batch (ONE forward pass)."""
-        enc = self.tokenizer(batch, padding=True, truncation=self.max_length is not None,
-                             max_length=self.max_length,
-                             add_special_tokens=self.spec.add_special_tokens,
-                             return_special_tokens_mask=self.pooling == "mean-nospecial",
-                             return_tensors="pt")
-        mask = enc["attention_mask"].to(self.device)
-        special = enc.get("special_tokens_mask")
-        special = special.to(self.device) if special is not None else None
-        inputs = {"input_ids": enc["input_ids"].to(self.device)}
+        input_ids, mask = self._pad(ids, int(self.tokenizer.pad_token_id))
+        mask = mask.to(self.device)
+        spec_mask = None
+        if self.pooling == "mean-nospecial":
+            spec_mask = self._pad(special, 1)[0].to(self.device)
+        inputs = {"input_ids": input_ids.to(self.device)}
         if self._takes_mask:
             inputs["attention_mask"] = mask
         if self._takes_positions:
             inputs["position_ids"] = (mask.long().cumsum(1) - 1).clamp(min=0)
-        need_all = any(layer != "last" for layer in self.layers)
-        if need_all:
+        if any(layer != "last" for layer in self.layers):
             inputs["output_hidden_states"] = True
         with torch.autocast(self.device.type, dtype=self.autocast,
                             enabled=self.autocast is not None):
             out = self.model(**inputs)
         pool = POOLINGS[self.pooling]
-        res = []
-        for layer in self.layers:
-            hidden = _layer_output(out, layer, self.spec.model_id)
-            res.append(pool(hidden, mask, special).float().cpu().numpy())
-        return res
+        return [pool(_layer_output(out, layer, self.spec.model_id), mask, spec_mask)
+                .float().cpu().numpy() for layer in self.layers]
 
 
 def _layer_output(out, layer: str | int, model_id: str) -> torch.Tensor:
