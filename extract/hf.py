@@ -110,6 +110,7 @@ class HFFeaturizer(Featurizer):
             tokenizer("A", add_special_tokens=False)["input_ids"]) if spec.add_special_tokens else 0
         self.n_truncated = 0
         self.n_windowed = 0
+        self.window_unit = "tokens"
         self.n_tokens = 0
         self.n_padded_tokens = 0
 
@@ -155,6 +156,10 @@ class HFFeaturizer(Featurizer):
         waste = self.n_padded_tokens / max(self.n_tokens + self.n_padded_tokens, 1)
         return {"device": str(self.device), "n_truncated": int(self.n_truncated),
                 "n_windowed": int(self.n_windowed), "final_batch_size": self.batch_size,
+                "window_unit": self.window_unit if self.options.long == "window" else None,
+                "model_class": type(self.model).__name__,
+                "model_type": getattr(self.model.config, "model_type", None),
+                "n_parameters": int(sum(p.numel() for p in self.model.parameters())),
                 "padding_waste": round(float(waste), 4)}
 
     # --------------------------------------------------------------- embed
@@ -184,9 +189,15 @@ class HFFeaturizer(Featurizer):
         if window is None:  # no model limit: whole sequences
             return self._embed_items(seqs, count=True)
         stride = self.options.stride or max(1, window // 2)
-        enc = self.tokenizer(seqs, add_special_tokens=False, return_offsets_mapping=True)
+        try:
+            offsets_all = self.tokenizer(seqs, add_special_tokens=False,
+                                         return_offsets_mapping=True)["offset_mapping"]
+            self.window_unit = "tokens"
+        except (NotImplementedError, ValueError, KeyError):  # slow (Python) tokenizers
+            offsets_all = [[(j, j + 1) for j in range(len(s))] for s in seqs]
+            self.window_unit = "characters"
         items, parent = [], []
-        for i, (s, offsets) in enumerate(zip(seqs, enc["offset_mapping"])):
+        for i, (s, offsets) in enumerate(zip(seqs, offsets_all)):
             n = len(offsets)
             if n <= window:
                 items.append(s)

@@ -158,3 +158,27 @@ def test_models_not_available_offline_fail_naming_model_and_what_is_missing(tmp_
         build_featurizer(user_model(str(tmp_path / "empty")))
     with pytest.raises(InputError, match="ships its own Python code"):
         build_featurizer(get_model("hyenadna-medium-160k-seqlen-hf"))
+
+
+def test_precision_and_device_choice():
+    from geneb.extract.hf import autocast_dtype, pick_device
+    cpu = torch.device("cpu")
+    assert autocast_dtype(cpu, "auto") is None and autocast_dtype(cpu, "bf16") is None
+    assert pick_device("cpu") == cpu
+    assert pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(InputError, match="precision"):
+        ExtractOptions(precision="int4")
+    with pytest.raises(InputError, match="stride 9 is longer than window 8"):
+        ExtractOptions(window=8, stride=9)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_bf16_autocast_on_gpu_stays_close_to_fp32(tiny_model_dir):
+    spec = user_model(str(tiny_model_dir / "llama"))
+    cpu = build_featurizer(spec, ExtractOptions(device="cpu")).embed(SEQS)
+    gpu = build_featurizer(spec, ExtractOptions(device="cuda", precision="bf16"))
+    assert gpu.config()["precision"] == "bfloat16"
+    got = gpu.embed(SEQS)
+    cos = (got * cpu).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(cpu, axis=1)
+    assert cos.min() > 0.99

@@ -108,3 +108,30 @@ def test_cli_extract_by_path_with_layers_and_pooling(tmp_path, task_csv, tiny_mo
                str(tiny_model_dir / "remote"), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "--trust-remote-code" in err and "Traceback" not in err
+
+
+def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, task_csv,
+                                                                    tiny_model_dir):
+    task = load_task_file(task_csv)
+    spec = user_model(str(tiny_model_dir / "gpt2"), model_id="tiny-gpt2")
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    f = build_featurizer(spec)
+    embed_all, calls = f.embed_all, []
+
+    def crash_on_third_chunk(seqs):
+        calls.append(len(seqs))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return embed_all(seqs)
+
+    f.embed_all = crash_on_third_chunk
+    from geneb.extract.runner import extract_task
+    with pytest.raises(KeyboardInterrupt):
+        extract_task(store, f, task, chunk_rows=16)
+    assert calls == [16, 16, 16]  # streamed: one chunk in memory at a time
+    done = store.root[f"embeddings/tiny-gpt2/{task.task_id}/chunk_done"][:]
+    assert done.tolist() == [True, True, False, False, False]
+    res = extract(store, [spec], [task], chunk_rows=16, show_progress=False)
+    assert res[0].status == "resumed" and res[0].n_embedded == task.n - 32
+    np.testing.assert_allclose(store.open_embedding("tiny-gpt2", task.task_id)[:],
+                               embed_all(task.sequences)[0], rtol=1e-5, atol=1e-6)
