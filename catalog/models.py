@@ -45,6 +45,8 @@ class ModelSpec:
         Character limit applied before tokenisation (HyenaDNA: 160,000).
     padding_side : {"right", "left"}
     add_special_tokens : bool
+    max_batch : int or None
+        Most sequences per forward pass (Evo-1: one at a time, as in the paper).
     supported : str
         Empty when the generic transformers adapter reproduces the paper's extraction;
         otherwise why not (custom tokenizer, head outputs, weights outside the Hub).
@@ -74,6 +76,7 @@ class ModelSpec:
     max_chars: int | None = None
     padding_side: str = "right"
     add_special_tokens: bool = True
+    max_batch: int | None = None
     supported: str = ""
     published: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), compare=False)
     options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), compare=False)
@@ -156,7 +159,8 @@ def parse_limits(input_handling: str, native_context: str) -> dict[str, Any]:
     h = input_handling.lower()
     out: dict[str, Any] = {"max_length": None, "max_chars": None,
                            "padding_side": "left" if "left padding" in h else "right",
-                           "add_special_tokens": "no special tokens" not in h}
+                           "add_special_tokens": "no special tokens" not in h,
+                           "max_batch": 1 if "one sequence per forward" in h else None}
     m = re.search(r"truncate to ([\d,]+) (tokens|characters)", h)
     if m:
         out["max_length" if m.group(2) == "tokens" else "max_chars"] = _int(m.group(1))
@@ -267,6 +271,7 @@ def get_model(model_id: str) -> ModelSpec:
 
 POOLING_KINDS = ("mean", "mean-nospecial", "unmasked-mean", "cls", "last", "max")
 _USER_KEYS = {"id", "hf_id", "path", "revision", "trust_remote_code", "pooling", "max_length",
+              "max_batch",
               "max_chars", "padding_side", "add_special_tokens", "params", "architecture",
               "tokenization", "display"}
 
@@ -311,7 +316,7 @@ def user_model(source: str, *, model_id: str | None = None, **fields: Any) -> Mo
                          f"(org/name) or an existing local folder; see `geneb models list`")
     mid = model_id or hf_id or Path(path).name
     opts = {"path": path} if path else {}
-    for key in ("max_length", "max_chars", "params"):
+    for key in ("max_length", "max_chars", "params", "max_batch"):
         if fields.get(key) is not None:
             fields[key] = int(fields[key])
     return ModelSpec(

@@ -97,7 +97,7 @@ class HFFeaturizer(Featurizer):
         self.max_chars = spec.max_chars
         self.pooling = self.options.pooling_for(spec)
         self.layers = self.options.layers
-        self.batch_size = int(self.options.batch_size)
+        self.batch_size = min(int(self.options.batch_size), spec.max_batch or 1 << 30)
         self.autocast = autocast_dtype(self.device, self.options.precision)
         self.source_info = dict(source_info or {})
         params = inspect.signature(model.forward).parameters
@@ -444,6 +444,9 @@ def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -
             f"model {spec.model_id!r} has no Hugging Face id "
             f"({spec.supported or spec.weights_source}); download its weights yourself and "
             f"register the local folder (`--models PATH` or a --model-file)")
+    if spec.supported.startswith("supervised"):
+        raise InputError(f"model {spec.model_id!r}: {spec.supported}; the paper embedded it "
+                         f"with its own code, which geneb's transformers adapter does not run")
     revision = options.revision or spec.revision
     if spec.trust_remote_code:  # known to ship code: refuse before touching the network
         check_remote_code(spec, {}, options, source, revision)

@@ -158,6 +158,8 @@ def test_models_not_available_offline_fail_naming_model_and_what_is_missing(tmp_
         build_featurizer(user_model(str(tmp_path / "empty")))
     with pytest.raises(InputError, match="ships its own Python code"):
         build_featurizer(get_model("hyenadna-medium-160k-seqlen-hf"))
+    with pytest.raises(InputError, match="enformer.*supervised CNN"):
+        build_featurizer(get_model("enformer-official-rough"))
 
 
 def test_precision_and_device_choice():

@@ -45,6 +45,7 @@ def test_paper_settings_of_official_models_are_structured():
     assert get_model("gena-lm-bert-base").max_length == 512
     assert get_model("JanusDNA_72_w").add_special_tokens is False
     assert get_model("enformer-official-rough").supported
+    assert get_model("evo-1-131k-base").max_batch == 1
     assert get_model("nucleotide-transformer-v2-50m-multi-species").max_length == 2048
 
 
