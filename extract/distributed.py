@@ -83,7 +83,7 @@ def extract_distributed(store: EmbeddingStore, models: list[ModelSpec], tasks: l
         raise InputError(f"store {store.path!r}: workers need a path they can all reach")
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, timeout="30s") if own else scheduler
+        client = Client(scheduler, timeout="10s") if own else scheduler
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one "
                          f"with `dask scheduler` and workers with `dask worker ADDRESS`") from None

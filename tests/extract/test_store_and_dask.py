@@ -81,7 +81,7 @@ def test_dask_local_cluster_of_two_workers_fills_one_store_like_one_process(
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         res = extract(shared, models, tasks, chunk_rows=16, show_progress=False, options=opts,
-                      scheduler=client)
+                      scheduler=cluster.scheduler_address)  # as `--scheduler ADDRESS` does
         workers = {w for w in client.scheduler_info()["workers"]}
     assert len(workers) == 2 and {r.status for r in res} == {"written"}
     assert shared.embeddings() == single.embeddings() and len(single.embeddings()) == 6
