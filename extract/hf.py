@@ -159,6 +159,7 @@ class HFFeaturizer(Featurizer):
                 "window_unit": self.window_unit if self.options.long == "window" else None,
                 "model_class": type(self.model).__name__,
                 "model_type": getattr(self.model.config, "model_type", None),
+                "weights_dtype": str(next(self.model.parameters()).dtype).replace("torch.", ""),
                 "n_parameters": int(sum(p.numel() for p in self.model.parameters())),
                 "padding_waste": round(float(waste), 4)}
 
@@ -453,6 +454,7 @@ def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -
     cfg = _read_config(source, revision, spec.model_id)
     trust = check_remote_code(spec, cfg, options, source, revision)
     kw = {"revision": revision, "trust_remote_code": trust}
+    half = autocast_dtype(pick_device(options.device), options.precision)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kw)
     except (OSError, ValueError) as exc:
@@ -460,7 +462,9 @@ def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -
             f"cannot load the tokenizer of model {spec.model_id!r} from {source!r}: "
             f"{str(exc).splitlines()[0]} (tokenizer files missing or not cached)") from None
     try:
-        model = _model_class(cfg, trust).from_pretrained(source, **kw)
+        # on a GPU with bf16/fp16, load the weights in that dtype too (a 7B model fits)
+        model = _model_class(cfg, trust).from_pretrained(
+            source, **kw, **({"dtype": half} if half is not None else {}))
     except (OSError, ValueError) as exc:
         raise MissingDataError(
             f"cannot load the weights of model {spec.model_id!r} from {source!r}: its weights "
