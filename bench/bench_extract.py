@@ -8,8 +8,9 @@
    with the same batch size, for a tiny BERT and a ~25M-parameter random-init BERT. The bare
    loop is timed twice: on the same length-sorted batches geneb uses, and in file order.
    Target: geneb >= 0.9x the bare loop. Both sides use an already loaded model; geneb's time
-   includes writing the task table and the embeddings into a fresh Zarr store. CPU here (shared cores: timings are noisy, compare
-   the ratios); on a CUDA GPU the same script runs with bf16 autocast.
+   includes writing the task table and the embeddings into a fresh Zarr store. CPU here
+   (shared cores: timings are noisy, compare the ratios); on a CUDA GPU the same script runs
+   with bf16 autocast.
 """
 
 from __future__ import annotations

@@ -175,7 +175,8 @@ def _support_note(row: dict[str, str]) -> str:
     if row["weights_source"] != "HF":
         return f"weights are not on the Hugging Face Hub ({row['hf_id']}); register a local copy"
     h = row["geneb_extractor_input_handling"].lower() + " " + row["pooling_and_layer"].lower()
-    if "output predictions" in h or "final embedding" in h or row["tokenization"].startswith("one-hot"):
+    one_hot = row["tokenization"].startswith("one-hot")
+    if "output predictions" in h or "final embedding" in h or one_hot:
         return "supervised CNN+Transformer on one-hot input: not a transformers AutoModel"
     if "embedder" in h:
         return "needs the biofm_eval Embedder (annotation tokens); generic path is approximate"

@@ -139,7 +139,8 @@ def build_remote_code(folder: Path) -> Path:
     import sys
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "modeling_tinydna.py").write_text(REMOTE_CODE)
-    spec = importlib.util.spec_from_file_location("modeling_tinydna", folder / "modeling_tinydna.py")
+    spec = importlib.util.spec_from_file_location("modeling_tinydna",
+                                                  folder / "modeling_tinydna.py")
     mod = importlib.util.module_from_spec(spec)
     sys.modules["modeling_tinydna"] = mod
     spec.loader.exec_module(mod)
