@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from geneb.catalog.categories import resolve_category
-from geneb.catalog.models import ModelSpec, builtin_models, get_model
+from geneb.catalog.models import ModelSpec, builtin_models, load_model_file, resolve_model
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, benchmark_tasks, get_task
 from geneb.core.errors import InputError
 from geneb.tasks import (LoadOptions, TaskData, load_source, load_task, load_task_file,
@@ -54,7 +54,11 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", nargs="+", metavar="MODEL", default=None,
-                   help="model ids (default: the built-in featurizers; see `geneb models list`)")
+                   help="model ids (see `geneb models list`), Hugging Face ids (org/name or "
+                        "hf:org/name) or local model folders (default: the built-in featurizers)")
+    p.add_argument("--model-file", type=Path, default=None, metavar="YAML",
+                   help="models to add from a YAML file (a 'models:' list of id, hf_id or "
+                        "path, revision, pooling, max_length, trust_remote_code)")
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
@@ -128,6 +132,7 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
 
 
 def selected_models(args: argparse.Namespace) -> list[ModelSpec]:
-    if args.models:
-        return [get_model(m) for m in dict.fromkeys(args.models)]
-    return builtin_models()
+    specs = [resolve_model(m) for m in dict.fromkeys(args.models or [])]
+    if getattr(args, "model_file", None):
+        specs += load_model_file(str(args.model_file))
+    return specs or builtin_models()

@@ -7,6 +7,7 @@ family ("kmer", "random-init", "hf") registers a builder that makes a featurizer
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -64,12 +65,31 @@ class Featurizer(ABC):
         """Facts recorded with the array but not part of its identity (device, ...)."""
         return {}
 
+    def outputs(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(variant id, identity config)`` of each array this featurizer fills.
 
-FeaturizerBuilder = Callable[[ModelSpec], Featurizer]
+        One by default; a transformers model asked for several layers has one per layer
+        (all computed from one forward pass by :meth:`embed_all`).
+        """
+        return [(self.spec.model_id, self.config())]
+
+    def embed_all(self, sequences: Sequence[str]) -> list[np.ndarray]:
+        """One (n, dim) array per entry of :meth:`outputs`."""
+        return [self.embed(sequences)]
+
+
+FeaturizerBuilder = Callable[..., Featurizer]
 
 FAMILIES: Registry[FeaturizerBuilder] = Registry("featurizer family")
 
 
-def build_featurizer(spec: ModelSpec) -> Featurizer:
-    """Make the featurizer for a model spec through its family's builder."""
-    return FAMILIES.get(spec.family)(spec)
+def build_featurizer(spec: ModelSpec, options: Any = None) -> Featurizer:
+    """Make the featurizer for a model spec through its family's builder.
+
+    ``options`` (an :class:`~geneb.extract.options.ExtractOptions`) reaches the families
+    that take it (``hf``, ``random-init``); weight-free featurizers ignore it.
+    """
+    builder = FAMILIES.get(spec.family)
+    if options is not None and "options" in inspect.signature(builder).parameters:
+        return builder(spec, options=options)
+    return builder(spec)

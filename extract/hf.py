@@ -1,17 +1,38 @@
-"""Hugging Face transformers models as featurizers (last layer, masked mean)."""
+"""Hugging Face transformers models as featurizers.
+
+One adapter runs every family transformers can load: encoders (BERT, ESM), decoders
+(GPT-2, Llama, Mistral), state-space models (Mamba) and models whose code ships with their
+weights (``trust_remote_code``, only when the user allows it and pins a revision). Per batch
+it tokenises, runs ONE forward pass under ``torch.inference_mode`` (autocast on CUDA) and
+pools every requested layer.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from geneb.catalog.models import ModelSpec
-from geneb.core.errors import MissingDataError
+from geneb.core.errors import InputError, MissingDataError
 from geneb.extract.featurizer import FAMILIES, Featurizer
-from geneb.extract.pooling import masked_mean
+from geneb.extract.options import ExtractOptions
+from geneb.extract.pooling import BATCH_DEPENDENT, POOLINGS
+
+_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of a DNA string (other letters are kept, reversed)."""
+    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -21,6 +42,24 @@ def pick_device(requested: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
+    """The autocast dtype for a device and a precision setting (None = plain fp32)."""
+    if device.type != "cuda" or precision == "fp32":
+        return None
+    if precision == "fp16":
+        return torch.float16
+    if precision == "bf16" or torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float16
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for a CUDA (or other accelerator) out-of-memory error."""
+    oom_type = getattr(torch, "OutOfMemoryError", None)
+    return (oom_type is not None and isinstance(exc, oom_type)) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
+
+
 class HFFeaturizer(Featurizer):
     """Embeds with a transformers model and tokenizer already in memory.
 
@@ -28,76 +67,413 @@ class HFFeaturizer(Featurizer):
     ----------
     spec : ModelSpec
     model : transformers.PreTrainedModel
-        Returns ``last_hidden_state`` of shape (batch, tokens, dim).
+        Called with ``input_ids`` (and ``attention_mask`` when its forward takes one);
+        returns ``last_hidden_state`` / ``hidden_states`` of shape (batch, tokens, dim).
     tokenizer : transformers tokenizer
-    max_length : int
-        Tokens per sequence (special tokens included); longer inputs are truncated
-        and counted in :attr:`n_truncated`.
+    max_length : int or None
+        Tokens per sequence (special tokens included); longer inputs are truncated and
+        counted in :attr:`n_truncated` (or windowed, see ``options.long``). None: no limit.
+    device : str, optional
+    options : ExtractOptions, optional
+    source_info : dict, optional
+        Where the weights came from (source, revision, code hash) for the provenance.
     """
 
     batch_size = 64
 
-    def __init__(self, spec: ModelSpec, model, tokenizer, max_length: int,
-                 device: str | None = None) -> None:
+    def __init__(self, spec: ModelSpec, model, tokenizer, max_length: int | None,
+                 device: str | None = None, options: ExtractOptions | None = None,
+                 source_info: dict[str, Any] | None = None) -> None:
         super().__init__(spec)
-        self.device = pick_device(device)
+        self.options = options or ExtractOptions()
+        self.device = pick_device(device or self.options.device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
-        self.max_length = int(max_length)
+        if spec.padding_side in ("left", "right"):
+            tokenizer.padding_side = spec.padding_side
+        if tokenizer.pad_token is None:  # decoders (GPT-2, Llama): pad with EOS
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        self.max_length = int(max_length) if max_length else None
+        self.max_chars = spec.max_chars
+        self.pooling = self.options.pooling_for(spec)
+        self.layers = self.options.layers
+        self.batch_size = min(int(self.options.batch_size), spec.max_batch or 1 << 30)
+        self.autocast = autocast_dtype(self.device, self.options.precision)
+        self.source_info = dict(source_info or {})
+        params = inspect.signature(model.forward).parameters
+        self._takes_mask = "attention_mask" in params
+        # left padding shifts decoder positions unless they are given from the mask
+        self._takes_positions = "position_ids" in params and tokenizer.padding_side == "left"
+        self._takes_hidden = "output_hidden_states" in params or any(
+            p.kind == p.VAR_KEYWORD for p in params.values())
+        self.n_special = len(tokenizer("A")["input_ids"]) - len(
+            tokenizer("A", add_special_tokens=False)["input_ids"]) if spec.add_special_tokens else 0
+        self.n_truncated = 0
+        self.n_windowed = 0
+        self.window_unit = "tokens"
+        self.n_tokens = 0
+        self.n_padded_tokens = 0
 
+    # ------------------------------------------------------------ identity
     @property
     def dim(self) -> int:
-        return int(self.model.config.hidden_size)
+        cfg = self.model.config
+        for name in ("hidden_size", "d_model", "n_embd", "dim"):
+            if getattr(cfg, name, None):
+                return int(getattr(cfg, name))
+        return int(self.embed_all(["ACGT"])[0].shape[1])
 
-    @torch.inference_mode()
-    def embed(self, sequences: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(sequences), self.dim), np.float32)
-        order = np.argsort([len(s) for s in sequences], kind="stable")  # less padding
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            batch = [sequences[i] for i in idx]
-            full = self.tokenizer(batch, add_special_tokens=True)["input_ids"]
-            self.n_truncated += sum(len(ids) > self.max_length for ids in full)
-            enc = self.tokenizer(batch, padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="pt")
-            enc = {k: v.to(self.device) for k, v in enc.items()
-                   if k in ("input_ids", "attention_mask")}
-            hidden = self.model(**enc).last_hidden_state
-            out[idx] = masked_mean(hidden, enc["attention_mask"]).cpu().numpy()
+    def outputs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(variant id, identity config) of each layer this featurizer writes."""
+        base = super().config()
+        o = self.options
+        long = ("truncate right at the model limit" if o.long == "truncate" else
+                f"sliding windows of {o.window or 'max'} tokens, stride {o.stride or 'half'}, "
+                f"mean of windows")
+        common = {**base, "hf_source": self.source_info.get("source"),
+                  "revision": self.source_info.get("revision"),
+                  "code_sha256": self.source_info.get("code_sha256"),
+                  "pooling": self.pooling, "max_length": self.max_length,
+                  "max_chars": self.max_chars, "long_sequences": long,
+                  "reverse_complement": o.reverse_complement,
+                  "padding_side": self.tokenizer.padding_side,
+                  "add_special_tokens": self.spec.add_special_tokens,
+                  "precision": str(self.autocast).replace("torch.", "") if self.autocast
+                  else "float32"}
+        if self.pooling in BATCH_DEPENDENT:
+            common["batching"] = f"length-sorted batches of {self.batch_size}"
+        out = []
+        for layer in self.layers:
+            vid = o.variant_id(self.spec, layer)
+            out.append((vid, {**common, "model_id": vid, "base_model_id": self.spec.model_id,
+                              "layer": layer}))
         return out
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "layer": "last", "pooling": "attention-mask mean",
-                "max_length": self.max_length, "truncation": "right, at the model limit"}
+        return self.outputs()[0][1]
 
     def provenance(self) -> dict[str, Any]:
-        return {"device": str(self.device), "n_truncated": int(self.n_truncated)}
+        waste = self.n_padded_tokens / max(self.n_tokens + self.n_padded_tokens, 1)
+        return {"device": str(self.device), "n_truncated": int(self.n_truncated),
+                "n_windowed": int(self.n_windowed), "final_batch_size": self.batch_size,
+                "window_unit": self.window_unit if self.options.long == "window" else None,
+                "model_class": type(self.model).__name__,
+                "model_type": getattr(self.model.config, "model_type", None),
+                "weights_dtype": str(next(self.model.parameters()).dtype).replace("torch.", ""),
+                "n_parameters": int(sum(p.numel() for p in self.model.parameters())),
+                "padding_waste": round(float(waste), 4)}
+
+    # --------------------------------------------------------------- embed
+    def embed(self, sequences: Sequence[str]) -> np.ndarray:
+        return self.embed_all(sequences)[0]
+
+    def embed_all(self, sequences: Sequence[str]) -> list[np.ndarray]:
+        """One (n, dim) float32 array per requested layer, from one forward pass per batch."""
+        seqs = list(sequences)
+        if self.max_chars:
+            self.n_truncated += sum(len(s) > self.max_chars for s in seqs)
+            seqs = [s[: self.max_chars] for s in seqs]
+        outs = self._embed_long(seqs)
+        if self.options.reverse_complement:
+            back = self._embed_long([reverse_complement(s) for s in seqs])
+            outs = [(a + b) / 2 for a, b in zip(outs, back)]
+        return outs
+
+    def _content_limit(self) -> int | None:
+        return None if self.max_length is None else max(1, self.max_length - self.n_special)
+
+    def _embed_long(self, seqs: list[str]) -> list[np.ndarray]:
+        if self.options.long == "truncate":
+            return self._embed_items(seqs, count=True)
+        limit = self._content_limit()
+        window = self.options.window or limit
+        if window is None:  # no model limit: whole sequences
+            return self._embed_items(seqs, count=True)
+        stride = self.options.stride or max(1, window // 2)
+        try:
+            offsets_all = self.tokenizer(seqs, add_special_tokens=False,
+                                         return_offsets_mapping=True)["offset_mapping"]
+            self.window_unit = "tokens"
+        except (NotImplementedError, ValueError, KeyError):  # slow (Python) tokenizers
+            offsets_all = [[(j, j + 1) for j in range(len(s))] for s in seqs]
+            self.window_unit = "characters"
+        items, parent = [], []
+        for i, (s, offsets) in enumerate(zip(seqs, offsets_all)):
+            n = len(offsets)
+            if n <= window:
+                items.append(s)
+                parent.append(i)
+                continue
+            self.n_windowed += 1
+            starts = list(range(0, n - window + 1, stride))
+            if starts[-1] + window < n:
+                starts.append(n - window)  # the last window ends at the sequence end
+            for a in starts:
+                items.append(s[offsets[a][0]: offsets[a + window - 1][1]])
+                parent.append(i)
+        pooled = self._embed_items(items, count=False)
+        parent_arr = np.asarray(parent)
+        counts = np.bincount(parent_arr, minlength=len(seqs)).astype(np.float32)[:, None]
+        outs = []
+        for p in pooled:
+            acc = np.zeros((len(seqs), p.shape[1]), np.float64)
+            np.add.at(acc, parent_arr, p)
+            outs.append((acc / counts).astype(np.float32))
+        return outs
+
+    def _tokenize(self, items: list[str], count: bool) -> tuple[list, list, np.ndarray]:
+        """Token ids and special-token masks of every item, tokenised ONCE, then truncated.
+
+        Returns
+        -------
+        ids, special : lists of int lists (truncated to the limit)
+        lengths : numpy.ndarray of int64, shape (n,), the lengths after truncation
+        """
+        tok = self.tokenizer
+        kw = {"add_special_tokens": self.spec.add_special_tokens,
+              "return_special_tokens_mask": True, "return_attention_mask": False}
+        enc = tok(items, **kw)
+        ids, special = list(enc["input_ids"]), list(enc["special_tokens_mask"])
+        if self.max_length is not None:
+            long = [i for i, x in enumerate(ids) if len(x) > self.max_length]
+            if count:
+                self.n_truncated += len(long)
+            if long:  # re-tokenise only those, truncated the tokenizer's way (specials kept)
+                cut = tok([items[i] for i in long], truncation=True, max_length=self.max_length,
+                          **kw)
+                for j, i in enumerate(long):
+                    ids[i], special[i] = cut["input_ids"][j], cut["special_tokens_mask"][j]
+        lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
+        return ids, special, lengths
+
+    def _embed_items(self, items: list[str], count: bool) -> list[np.ndarray]:
+        n = len(items)
+        if n == 0:
+            return [np.zeros((0, self.dim), np.float32) for _ in self.layers]
+        ids, special, lengths = self._tokenize(items, count)
+        order = np.argsort(lengths, kind="stable")  # length buckets: little padding
+        outs: list[np.ndarray | None] = [None] * len(self.layers)
+        start = 0
+        while start < n:
+            idx = order[start:start + self.batch_size]
+            try:
+                pooled = self._forward([ids[i] for i in idx], [special[i] for i in idx])
+            except Exception as exc:  # back off on out-of-memory instead of crashing
+                if not is_oom(exc) or self.batch_size == 1:
+                    raise
+                self.batch_size = max(1, self.batch_size // 2)
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                continue
+            width = int(lengths[idx].max())
+            self.n_tokens += int(lengths[idx].sum())
+            self.n_padded_tokens += int(width * len(idx) - lengths[idx].sum())
+            for j, p in enumerate(pooled):
+                if outs[j] is None:
+                    outs[j] = np.zeros((n, p.shape[1]), np.float32)
+                outs[j][idx] = p
+            start += len(idx)
+        return outs  # type: ignore[return-value]
+
+    def _pad(self, rows: list[list[int]], value: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(padded ids, attention mask) of shape (batch, longest), on the tokenizer's side."""
+        width = max(len(r) for r in rows)
+        out = np.full((len(rows), width), value, np.int64)
+        mask = np.zeros((len(rows), width), np.int64)
+        left = self.tokenizer.padding_side == "left"
+        for i, r in enumerate(rows):
+            if left:
+                out[i, width - len(r):], mask[i, width - len(r):] = r, 1
+            else:
+                out[i, :len(r)], mask[i, :len(r)] = r, 1
+        return torch.from_numpy(out), torch.from_numpy(mask)
+
+    @torch.inference_mode()
+    def _forward(self, ids: list[list[int]], special: list[list[int]]) -> list[np.ndarray]:
+        """Pooled vectors of every requested layer for one batch (ONE forward pass)."""
+        input_ids, mask = self._pad(ids, int(self.tokenizer.pad_token_id))
+        mask = mask.to(self.device)
+        spec_mask = None
+        if self.pooling == "mean-nospecial":
+            spec_mask = self._pad(special, 1)[0].to(self.device)
+        inputs = {"input_ids": input_ids.to(self.device)}
+        if self._takes_mask:
+            inputs["attention_mask"] = mask
+        if self._takes_positions:
+            inputs["position_ids"] = (mask.long().cumsum(1) - 1).clamp(min=0)
+        if any(layer != "last" for layer in self.layers):
+            inputs["output_hidden_states"] = True
+        with torch.autocast(self.device.type, dtype=self.autocast,
+                            enabled=self.autocast is not None):
+            out = self.model(**inputs)
+        pool = POOLINGS[self.pooling]
+        return [pool(_layer_output(out, layer, self.spec.model_id), mask, spec_mask)
+                .float().cpu().numpy() for layer in self.layers]
 
 
-def load_hf_featurizer(spec: ModelSpec) -> HFFeaturizer:
-    """Load a registered model's weights and tokenizer with transformers.
+def _layer_output(out, layer: str | int, model_id: str) -> torch.Tensor:
+    if layer == "last":
+        hidden = getattr(out, "last_hidden_state", None)
+        if hidden is not None:
+            return hidden
+        states = getattr(out, "hidden_states", None)
+        if states:
+            return states[-1]
+        if isinstance(out, (tuple, list)) and torch.is_tensor(out[0]) and out[0].dim() == 3:
+            return out[0]
+        raise InputError(f"model {model_id!r} returns no hidden states (last_hidden_state or "
+                         f"hidden_states); load a base model rather than a head")
+    states = getattr(out, "hidden_states", None)
+    if not states:
+        raise InputError(f"model {model_id!r} does not return per-layer hidden states; "
+                         f"use --layers last")
+    if not -len(states) <= layer < len(states):
+        raise InputError(f"model {model_id!r} has hidden states 0..{len(states) - 1}; "
+                         f"layer {layer} does not exist")
+    return states[layer]
 
-    Works offline for a local path or a model already in the Hugging Face cache.
+
+# ------------------------------------------------------------------- loading
+def _read_config(source: str, revision: str | None, model_id: str) -> dict[str, Any]:
+    """The raw config.json of a local folder or a cached/downloadable Hub repo."""
+    local = Path(source).expanduser()
+    if local.is_dir():
+        path = local / "config.json"
+        if not path.is_file():
+            raise MissingDataError(f"model {model_id!r}: folder {str(local)!r} has no "
+                                   f"config.json (save it with `model.save_pretrained(folder)`)")
+        return json.loads(path.read_text())
+    try:
+        from huggingface_hub import hf_hub_download
+        path = hf_hub_download(source, "config.json", revision=revision)
+    except Exception as exc:  # offline, not cached, unknown repo, unknown revision
+        raise MissingDataError(
+            f"model {model_id!r}: config.json of {source!r}"
+            f"{f' at revision {revision}' if revision else ''} is not in the local Hugging Face "
+            f"cache and cannot be downloaded here ({type(exc).__name__}); download it where "
+            f"there is network (`hf download {source}`) or register a local folder") from None
+    return json.loads(Path(path).read_text())
+
+
+def code_sha256(folder: str) -> str | None:
+    """Hash of the Python files shipped in a local model folder (None when there are none)."""
+    files = sorted(Path(folder).glob("*.py"))
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def check_remote_code(spec: ModelSpec, cfg: dict[str, Any], options: ExtractOptions,
+                      source: str, revision: str | None) -> bool:
+    """Whether the model's own code must run; refuses unless allowed and pinned.
+
+    Raises
+    ------
+    InputError
+        The model ships code (``auto_map`` in config.json, or known to) and
+        ``--trust-remote-code`` was not given, or a Hub model is not pinned to a commit.
     """
-    from transformers import AutoModel, AutoTokenizer
+    needs = bool(cfg.get("auto_map")) or spec.trust_remote_code
+    if not needs:
+        return False
+    if not options.trust_remote_code:
+        raise InputError(
+            f"model {spec.model_id!r} ships its own Python code (auto_map in its config.json); "
+            f"geneb runs remote code only with --trust-remote-code and a pinned --revision "
+            f"COMMIT (40-hex); read the code first")
+    if not Path(source).expanduser().is_dir() and not (revision and _COMMIT.match(revision)):
+        raise InputError(
+            f"model {spec.model_id!r} runs remote code, so its revision must be pinned to a "
+            f"40-hex commit (got {revision!r}); pass --revision COMMIT or set revision: in "
+            f"the model file")
+    return True
 
+
+def _model_class(cfg: dict[str, Any], trust: bool):
+    import transformers
+
+    auto_map = cfg.get("auto_map") or {}
+    if trust and "AutoModel" not in auto_map:
+        for name in ("AutoModelForMaskedLM", "AutoModelForCausalLM"):
+            if name in auto_map:
+                return getattr(transformers, name)
+    return transformers.AutoModel
+
+
+def resolve_max_length(spec: ModelSpec, tokenizer, model) -> int | None:
+    """The token limit: the paper's (catalog) limit, else tokenizer and position limits."""
+    if spec.option("max_length"):
+        return int(spec.option("max_length"))
+    limits = []
+    if spec.max_length:
+        limits.append(int(spec.max_length))
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if tok_max and tok_max < 1_000_000_000:
+        limits.append(int(tok_max))
+    mpe = getattr(model.config, "max_position_embeddings", None)
+    if mpe and getattr(model.config, "position_embedding_type", "absolute") == "absolute" \
+            and model.config.model_type not in ("llama", "mistral", "gpt_neox"):
+        # ESM reserves its padding index in the position table
+        limits.append(int(mpe) - (2 if model.config.model_type == "esm" else 0))
+    if model.config.model_type in ("gpt2",):
+        limits.append(int(model.config.n_positions))
+    return min(limits) if limits else None
+
+
+def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -> HFFeaturizer:
+    """Load a model's weights and tokenizer with transformers (by Hub id or local path).
+
+    Works offline for a local folder or a model in the Hugging Face cache.
+
+    Raises
+    ------
+    MissingDataError
+        Weights, config or tokenizer are not available offline (the message names the model
+        and the missing piece).
+    InputError
+        Remote code without ``--trust-remote-code`` / a pinned revision.
+    """
+    from transformers import AutoTokenizer
+
+    options = options or ExtractOptions()
     source = spec.option("path") or spec.hf_id
     if not source:
         raise MissingDataError(
-            f"model {spec.model_id!r} has no Hugging Face id ({spec.weights_source}); "
-            f"download its weights yourself and register the local folder")
-    revision = spec.option("revision")
+            f"model {spec.model_id!r} has no Hugging Face id "
+            f"({spec.supported or spec.weights_source}); download its weights yourself and "
+            f"register the local folder (`--models PATH` or a --model-file)")
+    if spec.supported.startswith("supervised"):
+        raise InputError(f"model {spec.model_id!r}: {spec.supported}; the paper embedded it "
+                         f"with its own code, which geneb's transformers adapter does not run")
+    revision = options.revision or spec.revision
+    if spec.trust_remote_code:  # known to ship code: refuse before touching the network
+        check_remote_code(spec, {}, options, source, revision)
+    cfg = _read_config(source, revision, spec.model_id)
+    trust = check_remote_code(spec, cfg, options, source, revision)
+    kw = {"revision": revision, "trust_remote_code": trust}
+    half = autocast_dtype(pick_device(options.device), options.precision)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
-        model = AutoModel.from_pretrained(source, revision=revision)
-    except OSError as exc:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kw)
+    except (OSError, ValueError) as exc:
         raise MissingDataError(
-            f"cannot load model {spec.model_id!r} from {source!r}: its weights are not in a "
-            f"local folder or the Hugging Face cache and cannot be downloaded here "
+            f"cannot load the tokenizer of model {spec.model_id!r} from {source!r}: "
+            f"{str(exc).splitlines()[0]} (tokenizer files missing or not cached)") from None
+    try:
+        # on a GPU with bf16/fp16, load the weights in that dtype too (a 7B model fits)
+        model = _model_class(cfg, trust).from_pretrained(
+            source, **kw, **({"dtype": half} if half is not None else {}))
+    except (OSError, ValueError) as exc:
+        raise MissingDataError(
+            f"cannot load the weights of model {spec.model_id!r} from {source!r}: its weights "
+            f"are not in that folder or the Hugging Face cache and cannot be downloaded here "
             f"({str(exc).splitlines()[0]})") from None
-    limit = spec.option("max_length") or getattr(tokenizer, "model_max_length", 512)
-    limit = min(int(limit), int(getattr(model.config, "max_position_embeddings", limit) or limit))
-    return HFFeaturizer(spec, model, tokenizer, limit)
+    info = {"source": source, "revision": revision,
+            "code_sha256": code_sha256(source) if trust and Path(source).is_dir() else None}
+    return HFFeaturizer(spec, model, tokenizer, resolve_max_length(spec, tokenizer, model),
+                        options=options, source_info=info)
 
 
 FAMILIES.register("hf", load_hf_featurizer)

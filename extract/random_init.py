@@ -13,9 +13,10 @@ from geneb.catalog.models import ModelSpec
 from geneb.extract.char_tokenizer import build_char_tokenizer
 from geneb.extract.featurizer import FAMILIES
 from geneb.extract.hf import HFFeaturizer
+from geneb.extract.options import ExtractOptions
 
 
-def build_random_bert(spec: ModelSpec) -> HFFeaturizer:
+def build_random_bert(spec: ModelSpec, options: ExtractOptions | None = None) -> HFFeaturizer:
     """Build the network from ``spec.options`` with ``torch.manual_seed(seed)``."""
     opts = dict(spec.options)
     tokenizer = build_char_tokenizer()
@@ -31,7 +32,8 @@ def build_random_bert(spec: ModelSpec) -> HFFeaturizer:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(opts["seed"]))
         model = BertModel(config, add_pooling_layer=False)
-    return HFFeaturizer(spec, model, tokenizer, max_length=int(opts["max_length"]), device="cpu")
+    return HFFeaturizer(spec, model, tokenizer, max_length=int(opts["max_length"]),
+                        device="cpu", options=options)
 
 
 FAMILIES.register("random-init", build_random_bert)

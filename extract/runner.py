@@ -1,4 +1,10 @@
-"""Fill an embedding store: for each (model, task), embed the missing chunks."""
+"""Fill an embedding store: for each (model, task), embed the missing chunks.
+
+Work is done chunk by chunk (``chunk_rows`` sequences): each chunk is embedded, written and
+marked done before the next starts, so memory stays flat whatever the task size and an
+interrupted run resumes where it stopped. A featurizer may fill several arrays at once (one
+per requested layer, see :meth:`Featurizer.outputs`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ from tqdm.auto import tqdm
 from geneb.catalog.models import ModelSpec
 from geneb.core.provenance import geneb_version, library_versions, sequence_hashes
 from geneb.extract.featurizer import Featurizer, build_featurizer
+from geneb.extract.options import ExtractOptions
 from geneb.store import EmbeddingStore
+from geneb.store.embedding_store import EmbeddingWriter
 from geneb.store.embedding_store import DEFAULT_CHUNK_ROWS
 from geneb.tasks.data import TaskData
 
@@ -45,56 +53,129 @@ def write_task_table(store: EmbeddingStore, task: TaskData) -> None:
     )
 
 
-def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, *,
-                 dtype: str = "float32", chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                 progress: tqdm | None = None) -> ExtractResult:
-    """Embed one task with one featurizer into ``store``, resuming missing chunks.
+def planned_ids(spec: ModelSpec, options: ExtractOptions | None) -> list[str]:
+    """Store ids a model will fill under ``options`` (known before loading the model)."""
+    if options is None or spec.family not in ("hf", "random-init"):
+        return [spec.model_id]
+    return [options.variant_id(spec, layer) for layer in options.layers]
 
-    The array's provenance records the featurizer config (its identity), the task
-    source checksum, dtype, geneb and library versions and the device.
-    """
-    t0 = time.perf_counter()
+
+def open_writers(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, *,
+                 dtype: str, chunk_rows: int, dim: int | None = None,
+                 outputs: list | None = None) -> list[tuple[str, EmbeddingWriter]]:
+    """Create (or reopen to resume) the array of every output of a featurizer on a task."""
     write_task_table(store, task)
-    config = {**featurizer.config(), "dtype": dtype, "task_source_checksum": task.source_checksum}
-    writer = store.begin_embedding(
-        featurizer.spec.model_id, task.task_id, n=task.n, dim=featurizer.dim, dtype=dtype,
-        chunk_rows=chunk_rows,
-        provenance={"config": config, "geneb_version": geneb_version(),
-                    "versions": library_versions()})
-    missing = writer.missing_chunks()
-    if store.embedding_status(featurizer.spec.model_id, task.task_id) == "complete":
-        return ExtractResult(featurizer.spec.model_id, task.task_id, "skipped", 0, 0.0)
-    resumed = len(missing) < writer.n_chunks
-    featurizer.n_truncated = 0
+    dim = featurizer.dim if dim is None else dim
+    writers = []
+    for vid, cfg in (outputs if outputs is not None else featurizer.outputs()):
+        config = {**cfg, "dtype": dtype, "task_source_checksum": task.source_checksum}
+        writers.append((vid, store.begin_embedding(
+            vid, task.task_id, n=task.n, dim=dim, dtype=dtype, chunk_rows=chunk_rows,
+            provenance={"config": config, "geneb_version": geneb_version(),
+                        "versions": library_versions()})))
+    return writers
+
+
+def missing_chunks(writers: list[tuple[str, EmbeddingWriter]]) -> list[int]:
+    """Chunks not yet done in at least one of the arrays."""
+    return sorted(set().union(*(w.missing_chunks() for _, w in writers)))
+
+
+def write_chunks(writers: list[tuple[str, EmbeddingWriter]], featurizer: Featurizer,
+                 task: TaskData, chunks: Iterable[int], progress: tqdm | None = None) -> int:
+    """Embed and write the given chunks into every array; returns the rows embedded."""
     n_done = 0
-    for i in missing:
-        sl = writer.chunk_slice(i)
-        writer.write_chunk(i, featurizer.embed(task.sequences[sl]))
+    first = writers[0][1]
+    for i in chunks:
+        sl = first.chunk_slice(i)
+        blocks = featurizer.embed_all(task.sequences[sl])
+        for (_, w), block in zip(writers, blocks):
+            if not w.done[i]:
+                w.write_chunk(i, block)
         n_done += sl.stop - sl.start
         if progress is not None:
             progress.update(sl.stop - sl.start)
-    writer.finalize(**featurizer.provenance())
-    return ExtractResult(featurizer.spec.model_id, task.task_id, "resumed" if resumed else "written",
-                         n_done, time.perf_counter() - t0)
+    return n_done
+
+
+def reset_counters(featurizer: Featurizer) -> None:
+    """Zero the per-task counters (truncations, windows, padding) of a featurizer."""
+    for name in ("n_truncated", "n_windowed", "n_tokens", "n_padded_tokens"):
+        if hasattr(featurizer, name):
+            setattr(featurizer, name, 0)
+
+
+def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, *,
+                 dtype: str = "float32", chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                 progress: tqdm | None = None) -> list[ExtractResult]:
+    """Embed one task with one featurizer into ``store``, resuming missing chunks.
+
+    Each array's provenance records the featurizer config (its identity: layer, pooling,
+    limits, long-sequence mode, strand, precision), the task source checksum, dtype,
+    geneb and library versions, and at the end the device, truncation counts and padding.
+
+    Returns
+    -------
+    list of ExtractResult, one per output array.
+    """
+    t0 = time.perf_counter()
+    writers = open_writers(store, featurizer, task, dtype=dtype, chunk_rows=chunk_rows)
+    if all(store.embedding_status(vid, task.task_id) == "complete" for vid, _ in writers):
+        return [ExtractResult(vid, task.task_id, "skipped", 0, 0.0) for vid, _ in writers]
+    missing = missing_chunks(writers)
+    resumed = len(missing) < writers[0][1].n_chunks
+    reset_counters(featurizer)
+    n_done = write_chunks(writers, featurizer, task, missing, progress)
+    extra = {**featurizer.provenance(), "rows_embedded_in_last_run": n_done}
+    for _, w in writers:
+        w.finalize(**extra)
+    seconds = time.perf_counter() - t0
+    return [ExtractResult(vid, task.task_id, "resumed" if resumed else "written", n_done, seconds)
+            for vid, _ in writers]
 
 
 def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[TaskData], *,
             dtype: str = "float32", chunk_rows: int = DEFAULT_CHUNK_ROWS,
-            show_progress: bool = True) -> list[ExtractResult]:
-    """Embed every task with every model; models are loaded only when work remains."""
+            show_progress: bool = True, options: ExtractOptions | None = None,
+            scheduler: str | None = None) -> list[ExtractResult]:
+    """Embed every task with every model; models are loaded only when work remains.
+
+    Parameters
+    ----------
+    store : EmbeddingStore
+    models : iterable of ModelSpec
+    tasks : list of TaskData
+    dtype : {"float32", "float16"}
+        On-disk dtype.
+    chunk_rows : int
+        Rows per stored chunk (the unit of resumption and of distributed work).
+    options : ExtractOptions, optional
+        Layers, pooling, long-sequence handling, strand, precision, device.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``): (model, task, chunk
+        range) units are spread over its workers, which write into the same store.
+    """
+    models = list(models)
+    if scheduler is not None:
+        from geneb.extract.distributed import extract_distributed
+        return extract_distributed(store, models, tasks, scheduler=scheduler, dtype=dtype,
+                                   chunk_rows=chunk_rows, options=options,
+                                   show_progress=show_progress)
     results = []
     for spec in models:
-        todo = [t for t in tasks if store.embedding_status(spec.model_id, t.task_id) != "complete"]
-        results += [ExtractResult(spec.model_id, t.task_id, "skipped", 0, 0.0)
-                    for t in tasks if t not in todo]
+        ids = planned_ids(spec, options)
+        done = [t for t in tasks
+                if all(store.embedding_status(v, t.task_id) == "complete" for v in ids)]
+        results += [ExtractResult(v, t.task_id, "skipped", 0, 0.0) for t in done for v in ids]
+        todo = [t for t in tasks if t not in done]
         if not todo:
             continue
-        featurizer = build_featurizer(spec)
+        featurizer = build_featurizer(spec, options)
         total = sum(t.n for t in todo)
         with tqdm(total=total, desc=f"extract {spec.model_id}", unit="seq",
                   disable=not show_progress, leave=False) as bar:
             for task in todo:
                 bar.set_postfix_str(task.task_id[:40])
-                results.append(extract_task(store, featurizer, task, dtype=dtype,
-                                            chunk_rows=chunk_rows, progress=bar))
+                results += extract_task(store, featurizer, task, dtype=dtype,
+                                        chunk_rows=chunk_rows, progress=bar)
     return results
