@@ -69,11 +69,13 @@ def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
     n_done = 0
     for i in missing:
         sl = writer.chunk_slice(i)
-        writer.write_chunk(i, featurizer.embed(task.sequences[sl]))
+        before = featurizer.n_truncated
+        block = featurizer.embed(task.sequences[sl])
+        writer.write_chunk(i, block, n_truncated=featurizer.n_truncated - before)
         n_done += sl.stop - sl.start
         if progress is not None:
             progress.update(sl.stop - sl.start)
-    writer.finalize(**featurizer.provenance())
+    writer.finalize(**{"device": "cpu", **featurizer.provenance()})
     return ExtractResult(featurizer.spec.model_id, task.task_id, "resumed" if resumed else "written",
                          n_done, time.perf_counter() - t0)
 
