@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geneb.cli import cmd_extract, cmd_models, cmd_probe, cmd_report, cmd_run, cmd_tasks
+from geneb.cli import (cmd_extract, cmd_models, cmd_probe, cmd_report, cmd_run, cmd_store,
+                       cmd_tasks)
 from geneb.core.errors import GenebError
 from geneb.core.provenance import geneb_version
 
 #: Subcommand modules; each has ``add_parser(subparsers)`` setting ``func(args) -> int``.
-COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_tasks, cmd_models)
+COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_tasks, cmd_models, cmd_store)
 
 
 def build_parser() -> argparse.ArgumentParser:
