@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
 from geneb.extract import extract
@@ -12,7 +11,7 @@ from geneb.store import EmbeddingStore
 
 def add_parser(sub) -> None:
     p = sub.add_parser("extract", help="compute embeddings into a store", description=__doc__)
-    p.add_argument("--store", type=Path, required=True, help="Zarr store folder (created if missing)")
+    p.add_argument("--store", required=True, help="Zarr store folder (created if missing)")
     add_task_args(p)
     add_model_args(p)
     p.add_argument("--dtype", choices=("float32", "float16"), default="float32",

@@ -28,10 +28,13 @@ class ExtractResult:
     seconds: float
 
 
-def write_task_table(store: EmbeddingStore, task: TaskData) -> None:
-    """Store a task's sequence table (content hashes, labels, splits, lengths)."""
+def write_task_table(store: EmbeddingStore, task: TaskData, check_only: bool = False) -> None:
+    """Store a task's sequence table (content hashes, labels, splits, lengths).
+
+    With ``check_only``, refuse a task whose source changed since extraction, writing nothing.
+    """
     spec = task.spec
-    store.write_task_table(
+    (store.check_task_table if check_only else store.write_task_table)(
         task.task_id,
         seq_hash=sequence_hashes(task.sequences),
         label=task.labels,
@@ -85,6 +88,8 @@ def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[Task
             show_progress: bool = True) -> list[ExtractResult]:
     """Embed every task with every model; models are loaded only when work remains."""
     results = []
+    for task in tasks:  # a changed task source is refused before anything is written
+        write_task_table(store, task, check_only=True)
     for spec in models:
         todo = [t for t in tasks if store.embedding_status(spec.model_id, t.task_id) != "complete"]
         results += [ExtractResult(spec.model_id, t.task_id, "skipped", 0, 0.0)

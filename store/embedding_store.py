@@ -24,7 +24,7 @@ from geneb.store import layout
 from geneb.store.checksum import block_checksum
 from geneb.store.location import parse_location
 from geneb.store.locking import FolderLock
-from geneb.store.safety import check_array, check_attrs
+from geneb.store.safety import check_array, check_attrs, open_checked
 
 _COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
 DEFAULT_CHUNK_ROWS = 1024
@@ -68,6 +68,11 @@ def _now() -> str:
 def _identity(provenance: dict) -> dict:
     """The part of an array's provenance that decides whether two runs are the same."""
     return dict(provenance.get("config", {}))
+
+
+def _table_arrays(seq_hash, label, split, length) -> dict[str, np.ndarray]:
+    return {"seq_hash": np.asarray(seq_hash, np.uint64), "label": np.asarray(label, np.int64),
+            "split": np.asarray(split, np.int8), "length": np.asarray(length, np.int32)}
 
 
 def _table_checksums(arrays: dict[str, np.ndarray]) -> dict[str, str]:
@@ -208,6 +213,35 @@ class EmbeddingStore:
         path = layout.task_path(task_id)
         return path in self.root and "task_id" in self.root[path].attrs
 
+    def check_task_table(self, task_id: str, *, seq_hash: np.ndarray, label: np.ndarray,
+                         split: np.ndarray, length: np.ndarray, attrs: dict[str, Any]) -> bool:
+        """Check a task's table against the stored one without writing anything.
+
+        Returns
+        -------
+        bool
+            True when the store holds this table already, False when it holds none.
+
+        Raises
+        ------
+        StoreFormatError
+            When the stored table holds other sequences, labels or splits (the task's
+            source changed since extraction).
+        """
+        if not self.has_task(task_id):
+            return False
+        old = self.read_task_table(task_id)
+        arrays = _table_arrays(seq_hash, label, split, length)
+        for name, arr in arrays.items():
+            if not np.array_equal(getattr(old, name), arr):
+                raise StoreFormatError(
+                    f"task {task_id!r} in {self.path!r} was stored with different {name}: "
+                    f"its source changed since extraction (source checksum "
+                    f"{str(old.attrs.get('source_checksum', '?'))[:12]} stored, "
+                    f"{str(attrs.get('source_checksum', '?'))[:12]} now); restore the "
+                    f"original file or use a new --store")
+        return True
+
     def write_task_table(self, task_id: str, *, seq_hash: np.ndarray, label: np.ndarray,
                          split: np.ndarray, length: np.ndarray, attrs: dict[str, Any]) -> None:
         """Write a task's sequence table, or check it equals the one already stored.
@@ -218,23 +252,12 @@ class EmbeddingStore:
         Raises
         ------
         StoreFormatError
-            When the stored table holds other sequences, labels or splits (the task's
-            source changed since extraction).
+            When the stored table differs (see :meth:`check_task_table`).
         """
         self._require_writable()
-        arrays = {"seq_hash": np.asarray(seq_hash, np.uint64), "label": np.asarray(label, np.int64),
-                  "split": np.asarray(split, np.int8), "length": np.asarray(length, np.int32)}
+        arrays = _table_arrays(seq_hash, label, split, length)
         with self._root_lock():
-            if self.has_task(task_id):
-                old = self.read_task_table(task_id)
-                for name, arr in arrays.items():
-                    if not np.array_equal(getattr(old, name), arr):
-                        raise StoreFormatError(
-                            f"task {task_id!r} in {self.path!r} was stored with different {name}: "
-                            f"its source changed since extraction (source checksum "
-                            f"{str(old.attrs.get('source_checksum', '?'))[:12]} stored, "
-                            f"{str(attrs.get('source_checksum', '?'))[:12]} now); restore the "
-                            f"original file or use a new --store")
+            if self.check_task_table(task_id, attrs=attrs, **arrays):
                 return
             grp = self.root.require_group(layout.task_path(task_id))
             for name, arr in arrays.items():
@@ -252,7 +275,7 @@ class EmbeddingStore:
         path = layout.task_path(task_id)
         grp = self.root[path]
         attrs = check_attrs(dict(grp.attrs), path)
-        arrays = {name: check_array(grp[name], f"{path}/{name}")[:]
+        arrays = {name: check_array(open_checked(grp, name, path), f"{path}/{name}")[:]
                   for name in ("seq_hash", "label", "split", "length")}
         sums = attrs.get("checksums")
         if isinstance(sums, dict):
@@ -274,7 +297,10 @@ class EmbeddingStore:
 
     # ------------------------------------------------------------- embeddings
     def has_embedding(self, model_id: str, task_id: str) -> bool:
-        return f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}" in self.root
+        try:
+            return f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}" in self.root
+        except Exception:  # metadata zarr cannot parse: it exists, and _array refuses it
+            return True
 
     def embedding_status(self, model_id: str, task_id: str) -> str | None:
         """``"complete"``, ``"incomplete"`` or None when the array does not exist."""
@@ -284,7 +310,7 @@ class EmbeddingStore:
 
     def _array(self, model_id: str, task_id: str) -> zarr.Array:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
-        return check_array(self.root[where], where)
+        return check_array(open_checked(self.root, where), where)
 
     def embedding_group(self, model_id: str, task_id: str) -> zarr.Group:
         """The group holding X and its per-chunk records (for tools such as verify)."""

@@ -19,6 +19,9 @@ ALLOWED_CODECS = frozenset({"bytes", "transpose", "blosc", "zstd", "gzip", "crc3
                             "sharding_indexed"})
 #: numpy dtype kinds geneb reads: bool, signed/unsigned int, float.
 ALLOWED_KINDS = frozenset("biuf")
+#: Zarr v3 data types geneb reads (checked in the raw metadata, before zarr parses it).
+ALLOWED_DATA_TYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                                "uint32", "uint64", "float16", "float32", "float64"})
 #: Largest attribute document (JSON bytes) geneb accepts on one array or group.
 MAX_ATTRS_BYTES = 1 << 20
 #: Values of the ``status`` attribute geneb understands.
@@ -75,3 +78,47 @@ def check_attrs(attrs: dict, where: str) -> dict:
         raise StoreFormatError(f"{where!r} has status {str(status)[:40]!r}; refused "
                                f"(expected one of {sorted(STATUSES)})")
     return attrs
+
+
+def open_checked(group: zarr.Group, key: str, prefix: str = "") -> zarr.Array:
+    """``group[key]``, turning a metadata document zarr cannot parse into a refusal.
+
+    The raw metadata is screened for codec names before zarr instantiates anything.
+    """
+    where = f"{prefix}/{key}" if prefix else key
+    doc = _raw_metadata(group, key)
+    if doc is not None:
+        dtype = doc.get("data_type")
+        if not (isinstance(dtype, str) and dtype in ALLOWED_DATA_TYPES):
+            raise StoreFormatError(f"array {where!r} has dtype {str(dtype)[:40]} (not plain "
+                                   f"numbers); refused: geneb reads only bool, int and float arrays")
+        bad = [n for n in _codec_names(doc.get("codecs", [])) if n not in ALLOWED_CODECS]
+        if bad:
+            raise StoreFormatError(f"array {where!r} uses codec(s) {', '.join(bad)}; refused: "
+                                   f"geneb decodes only {', '.join(sorted(ALLOWED_CODECS))}")
+    try:
+        node = group[key]
+    except Exception as exc:
+        raise StoreFormatError(f"array {where!r} cannot be opened ({type(exc).__name__}: "
+                               f"{str(exc)[:120]}); refused") from None
+    if not isinstance(node, zarr.Array):
+        raise StoreFormatError(f"{where!r} is not an array; refused")
+    return node
+
+
+def _raw_metadata(group: zarr.Group, key: str) -> dict | None:
+    """The array's zarr.json as stored (None when it cannot be fetched this way)."""
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+    path = "/".join(p for p in (group.path, key, "zarr.json") if p)
+    try:
+        buf = sync(group.store.get(path, prototype=default_buffer_prototype()))
+    except Exception:
+        return None
+    if buf is None:
+        return None
+    try:
+        doc = json.loads(buf.to_bytes())
+    except ValueError:
+        raise StoreFormatError(f"array {path!r} has unreadable metadata; refused") from None
+    return doc if isinstance(doc, dict) else None

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,9 @@ def pack(src: str | Path, out: str | Path) -> Path:
                     **doc["attributes"].get(layout.ROOT_KEY, {}),
                     "packed": {"from": str(folder.resolve()), "at": _now()}}
             sync(meta.set(key, proto.buffer.from_bytes(json.dumps(doc).encode())))
-    zarr.consolidate_metadata(meta, zarr_format=3)
+    with warnings.catch_warnings():  # "consolidated metadata is not in the v3 spec yet"
+        warnings.simplefilter("ignore")
+        zarr.consolidate_metadata(meta, zarr_format=3)
     root_doc = sync(meta.get("zarr.json", proto)).to_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
