@@ -78,7 +78,8 @@ def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
         n_done += sl.stop - sl.start
         if progress is not None:
             progress.update(sl.stop - sl.start)
-    writer.finalize(**{"device": "cpu", **featurizer.provenance()})
+    writer.finalize(**{"device": "cpu", "model_revision": featurizer.spec.option("revision"),
+                       **featurizer.provenance()})
     return ExtractResult(featurizer.spec.model_id, task.task_id, "resumed" if resumed else "written",
                          n_done, time.perf_counter() - t0)
 

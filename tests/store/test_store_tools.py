@@ -97,6 +97,8 @@ def test_pack_zip_reads_in_geneb_zarr_and_xarray_without_unpacking(tmp_path, cap
     ds = xr.open_zarr(zarr.storage.ZipStore(out, mode="r"), group="embeddings/m1/t1")
     np.testing.assert_array_equal(ds.X.values, src.open_embedding("m1", "t1")[:])
     assert main(["store", "verify", str(out), "--quiet"]) == 0
+    assert main(["probe", "--store", str(out), "--out", str(tmp_path / "cube.zarr"),
+                 "--quiet"]) == 0
     with pytest.raises(InputError, match="read-only"):
         EmbeddingStore(out, mode="a")
     assert main(["store", "pack", str(tmp_path / "s.zarr"), str(out)]) == 2  # exists
