@@ -58,5 +58,6 @@ def test_kill_at_a_random_moment_then_rerun(tmp_path, reference):
     time.sleep(0.6)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished
     assert geneb(*args).returncode == 0
     assert_same_store(store, ref)

@@ -1,6 +1,5 @@
 """Read-only remote stores: a real `python -m http.server` and a moto S3 server on loopback."""
 
-import os
 import socket
 import subprocess
 import sys
