@@ -260,6 +260,7 @@ class EmbeddingStore:
             if self.check_task_table(task_id, attrs=attrs, **arrays):
                 return
             grp = self.root.require_group(layout.task_path(task_id))
+            _remove_partial_files(Path(self.path) / layout.task_path(task_id))
             for name, arr in arrays.items():
                 grp.create_array(name, data=arr, chunks=(max(len(arr), 1),),
                                  compressors=_COMPRESSOR, dimension_names=("sequence",),
@@ -339,6 +340,7 @@ class EmbeddingStore:
                           f"embeddings of {model_id!r} on {task_id!r} in {self.path!r}",
                           self.lock_timeout).acquire()
         try:
+            _remove_partial_files(Path(self.path) / path)
             if self.has_embedding(model_id, task_id):
                 arr = self._array(model_id, task_id)
                 old = arr.attrs.get("provenance", {})
@@ -418,6 +420,15 @@ class EmbeddingStore:
                                            f"where it lives; refused")
                 out.append((m, t, attrs.get("status", layout.STATUS_INCOMPLETE)))
         return sorted(out)
+
+
+def _remove_partial_files(folder: Path) -> None:
+    """Delete temporary files a killed writer left (zarr writes ``*.partial``, then renames).
+
+    Called only while holding the lock of the array that owns ``folder``.
+    """
+    for tmp in folder.rglob("*.partial"):
+        tmp.unlink(missing_ok=True)
 
 
 def _fault_plan() -> tuple[str, str, int] | None:

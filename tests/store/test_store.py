@@ -106,3 +106,13 @@ def test_resumed_writer_records_truncation_of_every_chunk(tmp_path):
                       n_truncated=1)
     w.finalize(n_truncated=2)  # what a featurizer counting only this run would say
     assert store.open_embedding("m", "t").attrs["provenance"]["n_truncated"] == 4
+
+
+def test_resume_removes_temporary_files_of_a_killed_write(tmp_path):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    _begin(store).close()
+    stray = tmp_path / "emb.zarr/embeddings/m/t/X/c/1/0.0123abcd.partial"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"half a chunk")
+    _begin(EmbeddingStore(tmp_path / "emb.zarr", mode="a")).close()
+    assert not stray.exists()
