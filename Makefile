@@ -29,6 +29,7 @@ bench: $(STAMP)
 
 bench-store: $(STAMP)
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_store_remote.py
 	$(PY) bench/bench_store_precision.py
 
 clean:

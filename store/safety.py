@@ -86,7 +86,10 @@ def open_checked(group: zarr.Group, key: str, prefix: str = "") -> zarr.Array:
     The raw metadata is screened for codec names before zarr instantiates anything.
     """
     where = f"{prefix}/{key}" if prefix else key
-    doc = _raw_metadata(group, key)
+    # with consolidated metadata zarr parsed every node when the store was opened (and
+    # check_array below screens the result); otherwise screen the raw document first
+    consolidated = getattr(group.metadata, "consolidated_metadata", None) is not None
+    doc = None if consolidated else _raw_metadata(group, key)
     if doc is not None:
         dtype = doc.get("data_type")
         if not (isinstance(dtype, str) and dtype in ALLOWED_DATA_TYPES):
