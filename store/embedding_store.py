@@ -137,9 +137,9 @@ class EmbeddingStore:
                                        zarr_format=3)
             return zarr.open_group(self.path, mode="r", zarr_format=3)
         except Exception as exc:  # zarr raises several types for a non-store folder
-            raise StoreFormatError(f"{self.path!r} is not a geneb store (not a Zarr v3 group: "
-                                   f"{type(exc).__name__}); give the folder `geneb extract` "
-                                   f"made") from None
+            raise StoreFormatError(f"{self.path!r} is not a geneb store (not a readable Zarr v3 "
+                                   f"group: {type(exc).__name__}: {str(exc)[:80]}); give the "
+                                   f"store `geneb extract` made") from None
 
     def _open_append(self) -> zarr.Group:
         loc = self.location
@@ -403,16 +403,28 @@ class EmbeddingStore:
         return self._array(model_id, task_id)
 
     def embeddings(self) -> list[tuple[str, str, str]]:
-        """``(model_id, task_id, status)`` of every embedding array in the store."""
+        """``(model_id, task_id, status)`` of every embedding array in the store.
+
+        Raises
+        ------
+        StoreFormatError
+            Naming the first array whose metadata is unreadable or fails the checks.
+        """
         out = []
         if layout.EMBEDDINGS_GROUP not in self.root:
             return out
-        for mkey, mgrp in self.root[layout.EMBEDDINGS_GROUP].groups():
-            for tkey, tgrp in mgrp.groups():
-                if layout.ARRAY_NAME not in tgrp:
-                    continue
+        models = _members(self.root[layout.EMBEDDINGS_GROUP], layout.EMBEDDINGS_GROUP)
+        for mkey, mgrp in models:
+            for tkey, tgrp in _members(mgrp, f"{layout.EMBEDDINGS_GROUP}/{mkey}"):
                 where = f"{layout.EMBEDDINGS_GROUP}/{mkey}/{tkey}/{layout.ARRAY_NAME}"
-                attrs = check_attrs(dict(tgrp[layout.ARRAY_NAME].attrs), where)
+                try:
+                    if layout.ARRAY_NAME not in tgrp:
+                        continue
+                    raw_attrs = dict(tgrp[layout.ARRAY_NAME].attrs)
+                except Exception as exc:
+                    raise StoreFormatError(f"array {where!r} in {self.path!r} has unreadable "
+                                           f"metadata ({type(exc).__name__}); refused") from None
+                attrs = check_attrs(raw_attrs, where)
                 m, t = attrs.get("model_id"), attrs.get("task_id")
                 if not (isinstance(m, str) and isinstance(t, str)
                         and layout.safe_key(m) == mkey and layout.safe_key(t) == tkey):
@@ -420,6 +432,15 @@ class EmbeddingStore:
                                            f"where it lives; refused")
                 out.append((m, t, attrs.get("status", layout.STATUS_INCOMPLETE)))
         return sorted(out)
+
+
+def _members(group: zarr.Group, where: str) -> list[tuple[str, zarr.Group]]:
+    """Sub-groups of ``group`` (at ``where``), or a refusal naming it when unreadable."""
+    try:
+        return list(group.groups())
+    except Exception as exc:
+        raise StoreFormatError(f"group {where!r} has unreadable metadata "
+                               f"({type(exc).__name__}); refused") from None
 
 
 def _remove_partial_files(folder: Path) -> None:

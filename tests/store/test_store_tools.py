@@ -221,3 +221,15 @@ def test_bad_input_is_one_line_exit_2_and_modifies_nothing(tmp_path, capsys, tas
     assert "source changed" in run("extract", "--store", str(store), "--task-file",
                                    str(task_csv), "--models", "kmer-3")
     assert {p: p.stat().st_mtime_ns for p in store.rglob("*")} == before
+
+
+def test_unreadable_array_metadata_is_named_not_a_traceback(tmp_path, capsys):
+    make_store(tmp_path / "s.zarr")
+    meta = tmp_path / "s.zarr/embeddings/m2/t2/X/zarr.json"
+    meta.write_bytes(meta.read_bytes()[:-20])  # cut short
+    for argv in (["store", "ls"], ["store", "verify"], ["probe", "--out", str(tmp_path / "c")]):
+        target = ["--store", str(tmp_path / "s.zarr")] if argv[0] == "probe" else [
+            str(tmp_path / "s.zarr")]
+        assert main(argv + target) == 2
+        err = capsys.readouterr().err
+        assert "embeddings/m2/t2" in err and len(err.strip().splitlines()) == 1, err
