@@ -30,7 +30,8 @@ def embedding_like(n: int, d: int, seed: int = 0) -> np.ndarray:
     offset = rng.normal(scale=0.5, size=d).astype(np.float32)
     for s in range(0, n, 8192):
         z = rng.normal(size=(min(8192, n - s), rank)).astype(np.float32)
-        out[s:s + len(z)] = z @ basis + offset + 0.1 * rng.normal(size=(len(z), d)).astype(np.float32)
+        noise = 0.1 * rng.normal(size=(len(z), d)).astype(np.float32)
+        out[s:s + len(z)] = z @ basis + offset + noise
     return out
 
 
@@ -80,7 +81,8 @@ def main() -> int:
           f"(times noisy: shared cores; compare ratios)")
     print(f"np.save {t_save:6.2f} s ({gb / t_save:5.2f} GB/s)   np.load {t_load:6.2f} s "
           f"({gb / t_load:5.2f} GB/s)   np.load(mmap) gather 1000 rows {t_npgather * 1e3:6.1f} ms")
-    print(f"{'store':8s} {'write s':>8s} {'vs save':>8s} {'read s':>7s} {'read speed vs load':>19s} "
+    print(f"{'store':8s} {'write s':>8s} {'vs save':>8s} {'read s':>7s} "
+          f"{'read speed vs load':>19s} "
           f"{'gather ms':>10s} {'size/raw f32':>13s}")
     ok = True
     for dtype, (t_w, t_r, t_g, size) in res.items():

@@ -92,7 +92,8 @@ def run_du(args: argparse.Namespace) -> int:
     print(f"{'model':24s} {'arrays':>6s} {'on disk':>12s} {'raw float32':>12s} {'ratio':>6s}")
     tot = raw = 0
     for model, d in usage.items():
-        ratio = d["stored_bytes"] / d["raw_float32_bytes"] if d["raw_float32_bytes"] else float("nan")
+        raw_f32 = d["raw_float32_bytes"]
+        ratio = d["stored_bytes"] / raw_f32 if raw_f32 else float("nan")
         print(f"{model:24s} {int(d['arrays']):6d} {_mb(d['stored_bytes']):>12s} "
               f"{_mb(d['raw_float32_bytes']):>12s} {ratio:6.2f}")
         tot += d["stored_bytes"]

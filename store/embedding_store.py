@@ -345,7 +345,8 @@ class EmbeddingStore:
                 arr = self._array(model_id, task_id)
                 old = arr.attrs.get("provenance", {})
                 new_id, old_id = _identity(provenance), _identity(old)
-                diff = sorted(k for k in set(old_id) | set(new_id) if old_id.get(k) != new_id.get(k))
+                diff = sorted(k for k in set(old_id) | set(new_id)
+                              if old_id.get(k) != new_id.get(k))
                 if arr.shape != (n, dim):
                     diff.append(f"shape {arr.shape} vs {(n, dim)}")
                 if np.dtype(arr.dtype) != np.dtype(dtype):
@@ -509,7 +510,8 @@ class EmbeddingWriter:
         kind, where, count = self._fault
         if kind == "sleep" and point == "done":
             time.sleep(float(where))
-        elif kind == "kill" and where == point and (point == "finalize" or count == self._n_written):
+        elif kind == "kill" and where == point and (point == "finalize"
+                                                    or count == self._n_written):
             os.kill(os.getpid(), signal.SIGKILL)
 
     def write_chunk(self, i: int, block: np.ndarray, *, n_truncated: int | None = None) -> None:

@@ -94,7 +94,8 @@ def open_checked(group: zarr.Group, key: str, prefix: str = "") -> zarr.Array:
         dtype = doc.get("data_type")
         if not (isinstance(dtype, str) and dtype in ALLOWED_DATA_TYPES):
             raise StoreFormatError(f"array {where!r} has dtype {str(dtype)[:40]} (not plain "
-                                   f"numbers); refused: geneb reads only bool, int and float arrays")
+                                   f"numbers); refused: geneb reads only bool, int and float "
+                                   f"arrays")
         bad = [n for n in _codec_names(doc.get("codecs", [])) if n not in ALLOWED_CODECS]
         if bad:
             raise StoreFormatError(f"array {where!r} uses codec(s) {', '.join(bad)}; refused: "

@@ -255,7 +255,8 @@ def _same_embedding(a: EmbeddingStore, b: EmbeddingStore, m: str, t: str) -> str
     ca = xa.attrs.get("provenance", {}).get("config")
     cb = xb.attrs.get("provenance", {}).get("config")
     if ca != cb:
-        keys = sorted(k for k in set(ca or {}) | set(cb or {}) if (ca or {}).get(k) != (cb or {}).get(k))
+        ca, cb = ca or {}, cb or {}
+        keys = sorted(k for k in set(ca) | set(cb) if ca.get(k) != cb.get(k))
         return f"settings differ ({', '.join(keys)})"
     sa, sb = _chunk_sums(a, m, t), _chunk_sums(b, m, t)
     if sa is not None and sb is not None and len(sa) == len(sb) and (sa != 0).all():
@@ -295,7 +296,8 @@ def merge(out: str | Path, sources: list[str | Path], show_progress: bool = Fals
                 plan.append(MergeAction(src.path, "task", t, "copy", (t,)))
         for m, t, status in src.embeddings():
             if status != layout.STATUS_COMPLETE:
-                plan.append(MergeAction(src.path, "embedding", f"{m}/{t}", "skip-incomplete", (m, t)))
+                plan.append(MergeAction(src.path, "embedding", f"{m}/{t}", "skip-incomplete",
+                                        (m, t)))
                 continue
             if (m, t) in seen_emb:
                 why = _same_embedding(seen_emb[(m, t)], src, m, t)
@@ -336,7 +338,8 @@ def _copy_embedding(src: EmbeddingStore, dst: EmbeddingStore, m: str, t: str) ->
             w.close()
             raise StoreFormatError(f"{src.path!r}: {layout.embedding_path(m, t)}/X chunk {i} does "
                                    f"not match its checksum; run `geneb store verify` on it")
-        w.write_chunk(i, block, n_truncated=None if trunc is None or trunc[i] < 0 else int(trunc[i]))
+        known = trunc is not None and trunc[i] >= 0
+        w.write_chunk(i, block, n_truncated=int(trunc[i]) if known else None)
     w.array.attrs.update({"provenance": prov})
     w.finalize()
     w.array.attrs.update({"completed": attrs.get("completed"),
