@@ -70,6 +70,21 @@ def _identity(provenance: dict) -> dict:
     return dict(provenance.get("config", {}))
 
 
+def _remote_zip(url: str, storage_options: dict[str, Any] | None) -> zarr.abc.store.Store:
+    """A read-only Zarr store over a packed zip at a URL (read by ranges, never downloaded
+    whole when the server supports range requests, as S3 does)."""
+    import warnings
+
+    import fsspec
+    from fsspec.implementations.asyn_wrapper import AsyncFileSystemWrapper
+    from zarr.storage import FsspecStore
+
+    zipfs = fsspec.filesystem("zip", fo=url, target_options=storage_options or {})
+    with warnings.catch_warnings():  # "fs was not created with asynchronous=True": it is wrapped
+        warnings.simplefilter("ignore")
+        return FsspecStore(AsyncFileSystemWrapper(zipfs), read_only=True, path="")
+
+
 def _table_arrays(seq_hash, label, split, length) -> dict[str, np.ndarray]:
     return {"seq_hash": np.asarray(seq_hash, np.uint64), "label": np.asarray(label, np.int64),
             "split": np.asarray(split, np.int8), "length": np.asarray(length, np.int32)}
@@ -118,12 +133,20 @@ class EmbeddingStore:
         loc = self.location
         if loc.is_remote:
             try:
+                if loc.is_zip:
+                    return zarr.open_group(_remote_zip(self.path, storage_options), mode="r",
+                                           zarr_format=3)
                 return zarr.open_group(self.path, mode="r", zarr_format=3,
                                        storage_options=storage_options or {})
             except ImportError as exc:
                 raise InputError(f"cannot read {self.path!r}: {exc}; install it with "
                                  f"`pip install {exc.name or 'fsspec'}`") from None
             except Exception as exc:
+                if loc.is_zip and "range requests" in str(exc):
+                    raise InputError(
+                        f"the server of {self.path!r} does not support range requests, which "
+                        f"reading a zip in place needs; serve a snapshot folder instead "
+                        f"(`geneb store pack STORE OUT.zarr`)") from None
                 raise MissingDataError(
                     f"no geneb store at {self.path!r} ({type(exc).__name__}: "
                     f"{str(exc).splitlines()[0][:120] if str(exc) else 'not found'}); "

@@ -33,6 +33,10 @@ class Location:
         return self.kind == "url"
 
     @property
+    def is_zip(self) -> bool:
+        return self.text.lower().endswith(".zip")
+
+    @property
     def local_path(self) -> Path:
         return Path(self.text)
 

@@ -90,6 +90,16 @@ def test_packed_snapshot_folder_over_http_opens_from_consolidated_metadata(
                                   local.open_embedding(*store.embeddings()[0][:2])[:])
 
 
+def test_zip_over_a_server_without_range_requests_says_what_to_do(local_store, http_server,
+                                                                   capsys):
+    from geneb.store.tools import pack
+    if not (local_store / "emb.zip").exists():
+        pack(local_store / "emb.zarr", local_store / "emb.zip")
+    assert main(["store", "ls", f"{http_server}/emb.zip"]) == 2
+    err = capsys.readouterr().err
+    assert "range requests" in err and "OUT.zarr" in err and len(err.strip().splitlines()) == 1
+
+
 def test_unreachable_url_is_one_line_error(capsys):
     assert main(["store", "ls", f"http://127.0.0.1:{_free_port()}/emb.zarr"]) == 2
     err = capsys.readouterr().err
@@ -122,6 +132,15 @@ def test_probe_from_s3_compatible_server(local_store, tmp_path, monkeypatch, cap
         remote = open_cube(tmp_path / "cube.zarr")
         local = open_cube(local_store / "local_cube.zarr")
         np.testing.assert_array_equal(remote.mcc.values, local.mcc.values)
+        # a packed zip in the bucket is read in place (S3 serves byte ranges)
+        from geneb.store.tools import pack
+        pack(root, tmp_path / "emb.zip")
+        s3.upload_file(str(tmp_path / "emb.zip"), "geneb", "stores/emb.zip")
+        zipped = EmbeddingStore("s3://geneb/stores/emb.zip")
+        assert zipped.embeddings() == EmbeddingStore(root).embeddings()
+        m, t, _ = zipped.embeddings()[0]
+        np.testing.assert_array_equal(zipped.open_embedding(m, t)[:],
+                                      EmbeddingStore(root).open_embedding(m, t)[:])
         assert main(["extract", "--store", url, "--task-file",
                      str(local_store / "tiny_remote.csv"), "--models", "kmer-3"]) == 2
         assert "read-only" in capsys.readouterr().err
