@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.geneb-installed
 OUT    ?= runs/demo
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench bench-store install clean
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+bench-store: $(STAMP)
+	$(PY) bench/bench_store.py
+	$(PY) bench/bench_store_remote.py
+	$(PY) bench/bench_store_precision.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

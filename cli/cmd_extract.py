@@ -8,7 +8,6 @@ complement) are stored as model variants such as ``MODEL@layer-6``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from geneb.catalog.models import POOLING_KINDS
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
@@ -20,7 +19,7 @@ from geneb.store import EmbeddingStore
 def add_parser(sub) -> None:
     p = sub.add_parser("extract", help="compute embeddings into a store", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--store", type=Path, required=True, help="Zarr store folder (created if missing)")
+    p.add_argument("--store", required=True, help="Zarr store folder (created if missing)")
     add_task_args(p)
     add_model_args(p)
     p.add_argument("--dtype", choices=("float32", "float16"), default="float32",

@@ -13,7 +13,8 @@ from geneb.store import EmbeddingStore
 def add_parser(sub) -> None:
     p = sub.add_parser("probe", help="probe stored embeddings into a result cube",
                        description=__doc__)
-    p.add_argument("--store", type=Path, required=True, help="embedding store")
+    p.add_argument("--store", required=True,
+                   help="embedding store: folder, packed .zip, or read-only URL (http://, s3://)")
     p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr)")
     p.add_argument("--models", nargs="+", default=None, help="models (default: all in the store)")
     p.add_argument("--tasks", nargs="+", default=None, help="tasks (default: all in the store)")

@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geneb.cli import cmd_extract, cmd_models, cmd_probe, cmd_report, cmd_run, cmd_tasks
-from geneb.cli import cmd_export, cmd_import_results, cmd_recommend  # issue 7
+from geneb.cli import (cmd_export, cmd_extract, cmd_import_results, cmd_models, cmd_probe,
+                       cmd_recommend, cmd_report, cmd_run, cmd_store, cmd_tasks)
 from geneb.core.errors import GenebError
 from geneb.core.provenance import geneb_version
 
 #: Subcommand modules; each has ``add_parser(subparsers)`` setting ``func(args) -> int``.
-COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_tasks, cmd_models)
-COMMANDS += (cmd_recommend, cmd_import_results, cmd_export)  # issue 7
+COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_recommend, cmd_tasks, cmd_models,
+            cmd_store, cmd_import_results, cmd_export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,7 +51,7 @@ def _run_unit(store_path: str, spec: ModelSpec, options: ExtractOptions | None,
     f = _featurizer(spec, options)
     store = EmbeddingStore(store_path, mode="a")
     writers = open_writers(store, f, task, dtype=dtype, chunk_rows=chunk_rows, dim=dim,
-                           outputs=outputs)
+                           outputs=outputs, lock=False)  # the client holds the array locks
     reset_counters(f)
     n = write_chunks(writers, f, task, chunks)
     prov = f.provenance()

@@ -36,10 +36,13 @@ class ExtractResult:
     seconds: float
 
 
-def write_task_table(store: EmbeddingStore, task: TaskData) -> None:
-    """Store a task's sequence table (content hashes, labels, splits, lengths)."""
+def write_task_table(store: EmbeddingStore, task: TaskData, check_only: bool = False) -> None:
+    """Store a task's sequence table (content hashes, labels, splits, lengths).
+
+    With ``check_only``, refuse a task whose source changed since extraction, writing nothing.
+    """
     spec = task.spec
-    store.write_task_table(
+    (store.check_task_table if check_only else store.write_task_table)(
         task.task_id,
         seq_hash=sequence_hashes(task.sequences),
         label=task.labels,
@@ -62,8 +65,13 @@ def planned_ids(spec: ModelSpec, options: ExtractOptions | None) -> list[str]:
 
 def open_writers(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, *,
                  dtype: str, chunk_rows: int, dim: int | None = None,
-                 outputs: list | None = None) -> list[tuple[str, EmbeddingWriter]]:
-    """Create (or reopen to resume) the array of every output of a featurizer on a task."""
+                 outputs: list | None = None,
+                 lock: bool = True) -> list[tuple[str, EmbeddingWriter]]:
+    """Create (or reopen to resume) the array of every output of a featurizer on a task.
+
+    ``lock=False`` is for Dask workers writing chunks of arrays that the coordinating
+    process created and holds locked (see :meth:`EmbeddingStore.begin_embedding`).
+    """
     write_task_table(store, task)
     dim = featurizer.dim if dim is None else dim
     writers = []
@@ -72,7 +80,7 @@ def open_writers(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
         writers.append((vid, store.begin_embedding(
             vid, task.task_id, n=task.n, dim=dim, dtype=dtype, chunk_rows=chunk_rows,
             provenance={"config": config, "geneb_version": geneb_version(),
-                        "versions": library_versions()})))
+                        "versions": library_versions()}, lock=lock)))
     return writers
 
 
@@ -88,10 +96,12 @@ def write_chunks(writers: list[tuple[str, EmbeddingWriter]], featurizer: Featuri
     first = writers[0][1]
     for i in chunks:
         sl = first.chunk_slice(i)
+        before = getattr(featurizer, "n_truncated", 0)
         blocks = featurizer.embed_all(task.sequences[sl])
+        truncated = getattr(featurizer, "n_truncated", 0) - before
         for (_, w), block in zip(writers, blocks):
             if not w.done[i]:
-                w.write_chunk(i, block)
+                w.write_chunk(i, block, n_truncated=truncated)
         n_done += sl.stop - sl.start
         if progress is not None:
             progress.update(sl.stop - sl.start)
@@ -126,7 +136,8 @@ def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
     resumed = len(missing) < writers[0][1].n_chunks
     reset_counters(featurizer)
     n_done = write_chunks(writers, featurizer, task, missing, progress)
-    extra = {**featurizer.provenance(), "rows_embedded_in_last_run": n_done}
+    extra = {"device": "cpu", "model_revision": featurizer.spec.option("revision"),
+             **featurizer.provenance(), "rows_embedded_in_last_run": n_done}
     for _, w in writers:
         w.finalize(**extra)
     seconds = time.perf_counter() - t0
@@ -156,6 +167,8 @@ def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[Task
         range) units are spread over its workers, which write into the same store.
     """
     models = list(models)
+    for task in tasks:  # a changed task source is refused before anything is written
+        write_task_table(store, task, check_only=True)
     if scheduler is not None:
         from geneb.extract.distributed import extract_distributed
         return extract_distributed(store, models, tasks, scheduler=scheduler, dtype=dtype,

@@ -27,3 +27,9 @@ def task_path(task_id: str) -> str:
 
 def embedding_path(model_id: str, task_id: str) -> str:
     return f"{EMBEDDINGS_GROUP}/{safe_key(model_id)}/{safe_key(task_id)}"
+
+
+#: Per-chunk BLAKE2b-64 of the stored values (0 = none recorded); see geneb.store.checksum.
+CHECKSUM_NAME = "chunk_checksum"
+#: Per-chunk count of sequences truncated at the model's length limit (-1 = not recorded).
+TRUNCATED_NAME = "chunk_truncated"

@@ -74,3 +74,45 @@ def test_not_a_store(tmp_path):
         EmbeddingStore(tmp_path / "plain.zarr")
     with pytest.raises(StoreFormatError, match="not a geneb store"):
         EmbeddingStore(tmp_path / "plain.zarr", mode="a")
+
+
+def test_task_table_cut_short_by_a_crash_is_rewritten(tmp_path):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    grp = store.root.require_group("tasks/t")  # arrays half there, attrs never written
+    grp.create_array("label", data=np.zeros(3, np.int64))
+    assert not store.has_task("t")
+    store.write_task_table("t", **_table())
+    assert store.read_task_table("t").label.tolist() == list(np.arange(10) % 2)
+
+
+def test_read_only_store_refuses_writes(tmp_path):
+    from geneb.core import InputError
+    EmbeddingStore(tmp_path / "emb.zarr", mode="a").write_task_table("t", **_table())
+    ro = EmbeddingStore(tmp_path / "emb.zarr")
+    with pytest.raises(InputError, match="read-only"):
+        ro.write_task_table("u", **_table())
+    with pytest.raises(InputError, match="read-only"):
+        _begin(ro)
+
+
+def test_resumed_writer_records_truncation_of_every_chunk(tmp_path):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    w = _begin(store)
+    w.write_chunk(0, np.ones((4, 4)), n_truncated=2)
+    w.close()
+    w = _begin(EmbeddingStore(tmp_path / "emb.zarr", mode="a"))
+    for i in w.missing_chunks():
+        w.write_chunk(i, np.ones((w.chunk_slice(i).stop - w.chunk_slice(i).start, 4)),
+                      n_truncated=1)
+    w.finalize(n_truncated=2)  # what a featurizer counting only this run would say
+    assert store.open_embedding("m", "t").attrs["provenance"]["n_truncated"] == 4
+
+
+def test_resume_removes_temporary_files_of_a_killed_write(tmp_path):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    _begin(store).close()
+    stray = tmp_path / "emb.zarr/embeddings/m/t/X/c/1/0.0123abcd.partial"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"half a chunk")
+    _begin(EmbeddingStore(tmp_path / "emb.zarr", mode="a")).close()
+    assert not stray.exists()
