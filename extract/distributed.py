@@ -142,7 +142,7 @@ def _run(client, store, models, tasks, dtype, chunk_rows, options, chunks_per_un
                  "n_truncated": sum(s["n_truncated"] for s in st),
                  "n_windowed": sum(s["n_windowed"] for s in st),
                  "padding_waste": round(padded / max(tokens + padded, 1), 4),
-                 "rows_embedded_in_last_run": n, "scheduler": "dask",
+                 "scheduler": "dask",
                  "n_work_units": len(st)}
         for vid, w in job["writers"]:
             w.finalize(**extra)

@@ -108,6 +108,11 @@ def write_chunks(writers: list[tuple[str, EmbeddingWriter]], featurizer: Featuri
     return n_done
 
 
+#: Provenance counters of one run; left out after a resume so a resumed array records
+#: the same metadata as an uninterrupted one (truncations are counted per chunk instead).
+RUN_COUNTERS = ("n_windowed", "padding_waste", "final_batch_size")
+
+
 def reset_counters(featurizer: Featurizer) -> None:
     """Zero the per-task counters (truncations, windows, padding) of a featurizer."""
     for name in ("n_truncated", "n_windowed", "n_tokens", "n_padded_tokens"):
@@ -137,7 +142,10 @@ def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
     reset_counters(featurizer)
     n_done = write_chunks(writers, featurizer, task, missing, progress)
     extra = {"device": "cpu", "model_revision": featurizer.spec.option("revision"),
-             **featurizer.provenance(), "rows_embedded_in_last_run": n_done}
+             **featurizer.provenance()}
+    if resumed:  # these counters would cover only the rows embedded in this run
+        for key in RUN_COUNTERS:
+            extra.pop(key, None)
     for _, w in writers:
         w.finalize(**extra)
     seconds = time.perf_counter() - t0

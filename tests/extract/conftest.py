@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import tiny_models  # noqa: E402
 
-FAMILIES = ("bert", "esm", "gpt2", "llama", "mistral", "mamba")
+from tiny_models import FAMILIES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

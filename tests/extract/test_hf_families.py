@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from conftest import FAMILIES
+from tiny_models import FAMILIES
 from transformers import AutoModel, AutoTokenizer
 
 from geneb.catalog.models import user_model

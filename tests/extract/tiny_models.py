@@ -19,6 +19,9 @@ from geneb.extract.char_tokenizer import build_char_tokenizer
 
 HIDDEN = 32
 
+#: Architecture families the tests build tiny models of.
+FAMILIES = ("bert", "esm", "gpt2", "llama", "mistral", "mamba")
+
 
 def kmer_tokenizer(k: int = 3) -> PreTrainedTokenizerFast:
     """Non-overlapping k-mers (leftover bases one by one), ESM-style specials."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import make_task_frame
+from synthetic import make_task_frame
 
 
 def big_task_csv(folder: Path, n_per_class: int = 2100) -> Path:

@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def local_store(tmp_path_factory):
-    from conftest import make_task_frame
+    from synthetic import make_task_frame
     folder = tmp_path_factory.mktemp("remote")
     task = folder / "tiny_remote.csv"
     make_task_frame(n_per_class=30, seed=5).to_csv(task, index=False)
