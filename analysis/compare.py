@@ -109,18 +109,10 @@ def load_pairs(path) -> tuple[MatchedPair, ...]:
     InputError
         When the file is not such a list (naming the bad entry).
     """
-    from pathlib import Path
+    from geneb.core.errors import InputError
+    from geneb.core.files import read_yaml
 
-    import yaml
-
-    from geneb.core.errors import InputError, MissingDataError
-    path = Path(path)
-    if not path.is_file():
-        raise MissingDataError(f"no pairs file at {str(path)!r}")
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"{str(path)!r} is not valid YAML ({exc})") from None
+    doc = read_yaml(path, "pairs file")
     if not isinstance(doc, list):
         raise InputError(f"{str(path)!r} must hold a list of pairs (axis, a, b, note)")
     pairs = []

@@ -355,17 +355,10 @@ def load_model_file(path: str) -> list[ModelSpec]:
             pooling: mean              # mean | mean-nospecial | unmasked-mean | cls | last | max
             max_length: 512
     """
-    import yaml
+    from geneb.core.errors import InputError
+    from geneb.core.files import read_yaml
 
-    from geneb.core.errors import InputError, MissingDataError
-
-    try:
-        with open(path) as fh:
-            doc = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise MissingDataError(f"model file {path!r} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"model file {path!r} is not valid YAML ({exc})") from None
+    doc = read_yaml(path, "model file")
     entries = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InputError(f"model file {path!r} needs a top-level 'models:' list")

@@ -20,6 +20,7 @@ from zarr.codecs import BloscCodec
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 from geneb.core.provenance import library_versions, sha256_bytes
+from geneb.core.splits import SplitRows
 from geneb.store import layout
 from geneb.store.checksum import block_checksum
 from geneb.store.location import parse_location
@@ -31,7 +32,7 @@ DEFAULT_CHUNK_ROWS = 1024
 
 
 @dataclass(frozen=True)
-class TaskTable:
+class TaskTable(SplitRows):
     """The per-sequence table of one task as stored.
 
     Attributes
@@ -51,14 +52,6 @@ class TaskTable:
     split: np.ndarray
     length: np.ndarray
     attrs: dict
-
-    @property
-    def train_index(self) -> np.ndarray:
-        return np.flatnonzero(self.split == 0)
-
-    @property
-    def test_index(self) -> np.ndarray:
-        return np.flatnonzero(self.split == 1)
 
 
 def _now() -> str:

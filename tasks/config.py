@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from geneb.core.errors import InputError, MissingDataError
+from geneb.core.files import read_yaml
 from geneb.core.registry import did_you_mean
 from geneb.tasks.data import TaskData
 from geneb.tasks.options import MAX_TRAIN, LoadOptions
@@ -153,13 +154,7 @@ def source_from_mapping(data: dict, base_dir: str | Path = ".", where: str = "ta
 def read_task_config(path: str | Path) -> TaskSource:
     """Read a task YAML (paths inside are relative to its folder)."""
     path = Path(path)
-    if not path.is_file():
-        raise MissingDataError(f"task config {str(path)!r} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise InputError(f"{path}: not valid YAML ({first})") from None
+    data = read_yaml(path, "task config")
     return source_from_mapping(data, path.parent, str(path))
 
 

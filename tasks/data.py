@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from geneb.catalog.tasks import TaskSpec
-
-#: Split codes as stored: 0 = train, 1 = test.
-SPLITS = ("train", "test")
+from geneb.core.splits import SPLITS, SplitRows  # noqa: F401  (SPLITS re-exported)
 
 
 @dataclass(frozen=True)
-class TaskData:
+class TaskData(SplitRows):
     """Sequences, labels and splits of one task.
 
     Attributes
@@ -59,12 +57,3 @@ class TaskData:
     def n(self) -> int:
         return len(self.sequences)
 
-    @property
-    def train_index(self) -> np.ndarray:
-        """Row positions of the train split, shape (n_train,)."""
-        return np.flatnonzero(self.split == 0)
-
-    @property
-    def test_index(self) -> np.ndarray:
-        """Row positions of the test split, shape (n_test,)."""
-        return np.flatnonzero(self.split == 1)
