@@ -206,7 +206,7 @@ def _client(scheduler, n_workers: int):
     if scheduler:
         return Client(scheduler, set_as_default=False), True
     cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster, set_as_default=False), True
 
 

@@ -62,20 +62,30 @@ def _loss_grad(theta: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor, sw: torch.
                n: torch.Tensor, C: float, binary: bool):
     """Objective and gradient of B problems at once.
 
-    theta (B, R+1, Kp): weights stacked over the intercept row; Z (B, N, R); Y (B, N, K) one-hot;
-    sw (B, N) sample weights (0 on padding); n (B,) training rows.
+    theta (B, R+1, Kp): weights stacked over the intercept row; Z (B, N, R); Y (B, N, Kp)
+    one-hot (binary: the 0/1 label of class 1); sw (B, N) sample weights (0 on padding);
+    n (B,) training rows.
     """
     W, c = theta[:, :-1, :], theta[:, -1:, :]
-    logits = torch.baddbmm(c, Z, W)  # (B, N, Kp)
-    if binary:
-        logits = torch.cat([torch.zeros_like(logits), logits], dim=2)
-    logp = torch.log_softmax(logits, dim=2)
-    loss = -(logp * Y).sum(2)  # (B, N)
+    if Z.shape[0] == 1:  # one problem: plain matrix products (gemv/gemm), not bmm
+        logits = (Z[0] @ W[0] + c[0]).unsqueeze(0)
+    else:
+        logits = torch.baddbmm(c, Z, W)  # (B, N, Kp)
+    if binary:  # sigmoid loss: softplus(z) - y z, gradient sigmoid(z) - y
+        loss = (torch.nn.functional.softplus(logits) - Y * logits)[:, :, 0]
+        R = torch.sigmoid(logits) - Y
+    else:
+        logp = torch.log_softmax(logits, dim=2)
+        loss = -(logp * Y).sum(2)  # (B, N)
+        R = logp.exp() - Y
+    R = R * sw.unsqueeze(2)
     f = (loss * sw).sum(1) / n + (W * W).sum((1, 2)) / (2 * C * n)
-    R = (logp.exp() - Y) * sw.unsqueeze(2)  # (B, N, K)
-    if binary:
-        R = R[:, :, 1:]
-    gW = torch.bmm(Z.transpose(1, 2), R) / n[:, None, None] + W / (C * n)[:, None, None]
+    # (Rᵀ Z)ᵀ, not Zᵀ R: the transposed-left product is ~10x slower on CPU BLAS paths
+    if Z.shape[0] == 1:
+        gW = (R[0].T @ Z[0]).T.unsqueeze(0)
+    else:
+        gW = torch.bmm(R.transpose(1, 2), Z).transpose(1, 2)
+    gW = gW / n[:, None, None] + W / (C * n)[:, None, None]
     gc = R.sum(1, keepdim=True) / n[:, None, None]
     return f, torch.cat([gW, gc], dim=1)
 
@@ -204,23 +214,29 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     N = max(ns)
     use_span = reduce == "span" or (reduce == "auto" and N < d and N <= reduce_max_rows)
 
-    Xp = torch.zeros((B, N, d), dtype=dtype, device=dev)
-    Y = torch.zeros((B, N, K), dtype=dtype, device=dev)
+    Kp = 1 if binary else K
+    Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
+    Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
     for b, (Xb, yb) in enumerate(zip(X_trains, y_trains)):
-        Xp[b, :ns[b]] = torch.as_tensor(np.asarray(Xb), device=dev).to(dtype)
-        codes = np.searchsorted(classes[b], yb)
-        Y[b, torch.arange(ns[b], device=dev), torch.as_tensor(codes, device=dev)] = 1.0
+        Xc[b, :ns[b]].copy_(torch.as_tensor(np.asarray(Xb)))
+        Xc[b, ns[b]:] = 0
+        codes = torch.as_tensor(np.searchsorted(classes[b], yb), device=dev)
+        if binary:
+            Y[b, :ns[b], 0] = codes.to(dtype)
+        else:
+            Y[b, torch.arange(ns[b], device=dev), codes] = 1.0
         sw[b, :ns[b]] = 1.0
     n = sw.sum(1)
-    mean = (Xp * sw[:, :, None]).sum(1) / n[:, None]  # (B, d)
-    Xc = (Xp - mean[:, None, :]) * sw[:, :, None]
+    mean = torch.bmm(sw[:, None, :], Xc)[:, 0, :] / n[:, None]  # (B, d)
+    Xc -= mean[:, None, :]
+    if N > min(ns):
+        Xc *= sw[:, :, None]  # padding rows back to zero
     scale = torch.ones_like(mean)
     if standardize:
-        std = ((Xc * Xc).sum(1) / n[:, None]).sqrt()
+        std = (torch.bmm(sw[:, None, :], Xc * Xc)[:, 0, :] / n[:, None]).sqrt()
         scale = torch.where(std > 0, std, torch.ones_like(std))
-        Xc = Xc / scale[:, None, :]
-    del Xp
+        Xc /= scale[:, None, :]
 
     if use_span:
         G = torch.bmm(Xc, Xc.transpose(1, 2))  # (B, N, N) Gram of the centred rows
@@ -233,7 +249,6 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     else:
         Z, V = Xc, None
     R = Z.shape[2]
-    Kp = 1 if binary else K
     theta0 = torch.zeros((B, R + 1, Kp), dtype=dtype, device=dev)
 
     def fg(flat: torch.Tensor):
