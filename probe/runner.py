@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from geneb.catalog.models import MODELS
-from geneb.probe.backends import get_backend
+from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
 from geneb.probe.cube import check_compatible, filled, merge_into, new_cube, open_cube, save_cube
 from geneb.probe.metrics import score
@@ -104,7 +104,8 @@ _ENGINES: dict = {}
 def _engine(backend: str, protocol: ProbeProtocol, device: str | None,
             exact_reference: bool) -> ProbeBackend:
     """One backend instance per worker process and configuration."""
-    key = (backend, protocol, device, exact_reference)
+    cls = None if backend == "auto" else BACKENDS.get(backend)  # a re-registered name is new
+    key = (backend, cls, protocol, device, exact_reference)
     if key not in _ENGINES:
         _ENGINES[key] = get_backend(backend, protocol, device=device,
                                     exact_reference=exact_reference)

@@ -171,6 +171,11 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     return x, n_iter, converged
 
 
+def _tensor(a) -> torch.Tensor:
+    """A torch view of a numpy array or a tensor (kept on its device)."""
+    return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
+
+
 def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test: np.ndarray, *,
                  C: float = 1.0, tol: float = 1e-4, max_iter: int = 1000,
                  standardize: bool = False, device: str = "cpu",
@@ -180,7 +185,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
 
     Parameters
     ----------
-    X_trains : list of ndarray, each shape (n_b, d)
+    X_trains : list of ndarray or Tensor, each shape (n_b, d)
         Training features of each problem (raw; centring is done here and is exact).
     y_trains : list of ndarray, each shape (n_b,)
         Labels; every problem must have the same number K ≥ 2 of distinct classes.
@@ -203,6 +208,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     if B == 0:
         return []
     dev = torch.device(device)
+    y_trains = [y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y) for y in y_trains]
     classes = [np.unique(y) for y in y_trains]
     K = len(classes[0])
     if K < 2 or any(len(c) != K for c in classes):
@@ -219,7 +225,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
     for b, (Xb, yb) in enumerate(zip(X_trains, y_trains)):
-        Xc[b, :ns[b]].copy_(torch.as_tensor(np.asarray(Xb)))
+        Xc[b, :ns[b]].copy_(_tensor(Xb))
         Xc[b, ns[b]:] = 0
         codes = torch.as_tensor(np.searchsorted(classes[b], yb), device=dev)
         if binary:
@@ -262,7 +268,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         W = torch.bmm(V, W)  # back to feature space (B, d, Kp)
     W = W / scale[:, :, None]
     c_raw = c - torch.bmm(mean[:, None, :], W)[:, 0, :]
-    Xt = torch.as_tensor(np.asarray(X_test), device=dev).to(dtype)
+    Xt = _tensor(X_test).to(device=dev, dtype=dtype)
     logits = torch.matmul(Xt.unsqueeze(0), W) + c_raw[:, None, :]  # (B, n_test, Kp)
     if binary:
         codes = (logits[:, :, 0] > 0).long()
