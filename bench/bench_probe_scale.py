@@ -2,7 +2,7 @@
 
 Tasks are drawn like the real ones: 1k-100k training sequences (log-uniform), a test split of a
 quarter of that (at most 10k), 20% multi-class (3-10 classes); each model has one width among
-256-4096. Classes are planted (class means + noise + a large common offset, like raw embeddings).
+256-4096. Classes are planted (class means + anisotropic noise + a large common offset, like raw embeddings).
 Each (model, task) is probed exactly as geneb's torch backend does it: the 10 few-shot problems in
 one batched solve, the full regime once.
 
@@ -44,7 +44,9 @@ def make_task(n_train, n_test, d, k, device, seed):
     y = torch.randint(0, k, (n,), generator=g, device=device)
     means = torch.randn(k, d, generator=g, device=device) * (1.5 / d ** 0.5)
     offset = torch.randn(d, generator=g, device=device) * 3
-    X = torch.randn(n, d, generator=g, device=device) + means[y] + offset
+    # anisotropic like real embeddings (feature scales over 3 decades): many lbfgs iterations
+    scales = torch.logspace(1, -2, d, device=device)
+    X = torch.randn(n, d, generator=g, device=device) * scales + means[y] + offset
     return X[:n_train], y[:n_train].cpu().numpy(), X[n_train:], y[n_train:].cpu().numpy()
 
 
