@@ -16,12 +16,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import dask.array as da
 import numpy as np
 import xarray as xr
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -128,6 +130,9 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     except (ImportError, ValueError, AttributeError):
         nthreads = 1
     threads = blas_threads_per_block(nthreads)
+    # catch_warnings() in a backend is not thread-safe; non-convergence is recorded per cell
+    # (``converged``), so silence the warning for the whole worker process
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
     store = EmbeddingStore(store_path, mode="r")
     table = store.read_task_table(task_id)
     X = da.from_zarr(store.open_embedding(model_id, task_id)).compute(scheduler="sync")
