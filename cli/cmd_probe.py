@@ -1,30 +1,39 @@
-"""``geneb probe``: fit GENEB probes on stored embeddings and save the result cube."""
+"""``geneb probe``: fit GENEB probes on stored embeddings into a result cube.
+
+The cube is incremental: an existing --out is extended (new models, tasks, seeds or k values)
+and only its empty cells are fitted; an interrupted run resumes with the same command. A
+changed setting (C, max-iter, tol, standardisation, backend family) is refused: use a new --out.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from geneb.cli.probe_options import add_probe_args, probe_kwargs
 from geneb.core.errors import InputError
-from geneb.probe import BACKENDS, run_probes, save_cube
+from geneb.probe import get_backend, run_probes
 from geneb.store import EmbeddingStore
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("probe", help="probe stored embeddings into a result cube",
-                       description=__doc__)
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--store", required=True,
                    help="embedding store: folder, packed .zip, or read-only URL (http://, s3://)")
-    p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="result cube to write or extend (cube.zarr)")
     p.add_argument("--models", nargs="+", default=None, help="models (default: all in the store)")
     p.add_argument("--tasks", nargs="+", default=None, help="tasks (default: all in the store)")
-    p.add_argument("--backend", default="sklearn", help=f"one of {', '.join(BACKENDS.names())}")
-    p.add_argument("--workers", type=int, default=None, help="parallel probe workers")
+    add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    kwargs = probe_kwargs(args)
+    get_backend(args.backend, kwargs["protocol"], device=args.device,
+                exact_reference=args.exact_reference)  # bad backend/device: fail before work
     store = EmbeddingStore(args.store, mode="r")
     complete = [(m, t) for m, t, status in store.embeddings() if status == "complete"]
     models = args.models or sorted({m for m, _ in complete})
@@ -32,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if not models or not tasks:
         raise InputError(f"store {str(args.store)!r} holds no complete embeddings; "
                          f"run `geneb extract --store {args.store}` first")
-    BACKENDS.get(args.backend)
-    cube = run_probes(store, models, tasks, backend=args.backend, n_workers=args.workers,
-                      show_progress=not args.quiet)
-    save_cube(cube, args.out)
-    print(f"wrote {args.out}: {len(models)} models x {len(tasks)} tasks")
+    cube = run_probes(store, models, tasks, out=args.out, show_progress=not args.quiet, **kwargs)
+    print(f"wrote {args.out}: {cube.sizes['model']} models x {cube.sizes['task']} tasks "
+          f"({cube.attrs['backend']})")
     return 0

@@ -10,7 +10,8 @@ from pathlib import Path
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
 from geneb.cli.outputs import write_report_files
 from geneb.extract import extract
-from geneb.probe import ProbeProtocol, run_probes, save_cube
+from geneb.cli.probe_options import add_probe_args, probe_kwargs
+from geneb.probe import get_backend, run_probes
 from geneb.store import EmbeddingStore
 
 
@@ -23,8 +24,7 @@ def add_parser(sub) -> None:
                    help="embedding store to use or fill (default OUT/emb.zarr)")
     add_task_args(p)
     add_model_args(p)
-    p.add_argument("--backend", default="sklearn", help="probe backend (default sklearn)")
-    p.add_argument("--workers", type=int, default=None, help="parallel probe workers")
+    add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -33,18 +33,17 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     tasks = selected_tasks(args)
     models = selected_models(args)
-    from geneb.probe.backends import get_backend
-    get_backend(args.backend, ProbeProtocol())  # unknown backend: fail before any work
+    probe = probe_kwargs(args)
+    get_backend(args.backend, probe["protocol"], device=args.device,
+                exact_reference=args.exact_reference)  # bad backend/device: fail before work
     store_path = args.store or args.out / "emb.zarr"
     print(f"geneb run: {len(models)} models x {len(tasks)} tasks -> {args.out}", file=sys.stderr)
     store = EmbeddingStore(store_path, mode="a")
     extract(store, models, tasks, show_progress=not args.quiet)
     t_extract = time.perf_counter() - t0
     cube = run_probes(store, [m.model_id for m in models], [t.task_id for t in tasks],
-                      backend=args.backend, n_workers=args.workers,
-                      show_progress=not args.quiet)
+                      out=args.out / "cube.zarr", show_progress=not args.quiet, **probe)
     t_probe = time.perf_counter() - t0 - t_extract
-    save_cube(cube, args.out / "cube.zarr")
     text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
                                                         "probe_s": round(t_probe, 1)})
     print(text)

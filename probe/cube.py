@@ -12,7 +12,8 @@ Variables (all dims ``(model, task, regime, seed)`` unless noted):
     True where a probe was fitted for this cell; False where the cell shares the
     seed-independent full-regime fit of the first seed (see the attrs).
 ``backend``
-    Name of the probe backend that filled the cell.
+    Name of the probe backend that filled the cell (``sklearn``, ``torch:cpu``,
+    ``torch:cuda``, ``cuml``); empty for a cell not filled yet.
 ``train_rows`` (task, regime, seed, shot)
     Few-shot training rows (positions in the task's sequence table), -1 padded;
     all -1 in the full regime, which uses the whole train split.
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from geneb.core.errors import MissingDataError, StoreFormatError
+from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 from geneb.probe.protocol import ProbeProtocol
 
 SCORES = ("mcc", "accuracy", "f1_macro")
@@ -61,8 +62,87 @@ def new_cube(model_ids: list[str], task_ids: list[str], protocol: ProbeProtocol,
     coords.update({k: ("task", v) for k, v in task_coords.items()})
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({"geneb_cube_version": 1, "protocol": protocol.as_attrs(),
+                     "probe_config": protocol.config_key(),
                      "full_regime_note": FULL_FIT_NOTE})
     return ds
+
+
+def filled(ds: xr.Dataset) -> xr.DataArray:
+    """True for every cell that holds a result (fitted or sharing the full-regime fit)."""
+    return ds["n_train"] >= 0
+
+
+def check_compatible(existing: xr.Dataset, protocol: ProbeProtocol, backend: str,
+                     path: str | Path) -> None:
+    """Refuse to add cells to a cube made with another probe configuration.
+
+    Seeds, regimes, models and tasks may be added; C, max_iter, tol, standardisation, the
+    k of an existing regime, and the backend family (torch, sklearn, cuml) may not change.
+    """
+    old = dict(existing.attrs.get("probe_config") or {})
+    new = protocol.config_key()
+    fix = f"write to a new --out, or rerun with the cube's settings"
+    for key, value in new.items():
+        if key in old and type(value)(old[key]) != value:
+            raise InputError(f"cube {str(path)!r} was probed with {key}={old[key]!r}, not "
+                             f"{value!r}; results are never mixed: {fix}")
+    old_regimes = dict(existing.attrs.get("protocol", {}).get("regimes", {}))
+    for name, k in protocol.regimes:
+        k_attr = k if k is not None else "all"
+        if name in old_regimes and old_regimes[name] != k_attr:
+            raise InputError(f"cube {str(path)!r} has regime {name!r} with k={old_regimes[name]!r}, "
+                             f"not {k_attr!r}; {fix}")
+    family = backend.split(":")[0]
+    old_family = str(existing.attrs.get("backend", family)).split(":")[0]
+    if old_family and old_family != family:
+        raise InputError(f"cube {str(path)!r} was filled by the {old_family!r} probe backend, not "
+                         f"{family!r}; {fix} (--backend {old_family})")
+
+
+def merge_into(existing: xr.Dataset, fresh: xr.Dataset) -> xr.Dataset:
+    """``fresh`` (empty, possibly more models/tasks/regimes/seeds) holding ``existing``'s cells.
+
+    Coordinates are the union, existing order first; cells only ``fresh`` has stay empty.
+    """
+    def union(dim):
+        seen = list(existing[dim].values)
+        return seen + [v for v in fresh[dim].values if v not in set(seen)]
+
+    dims = {d: union(d) for d in CELL_DIMS}
+    out = {}
+    for name, var in fresh.data_vars.items():
+        shape = tuple(len(dims[d]) if d in dims else None for d in var.dims)
+        shots = max(existing.sizes.get("shot", 1), fresh.sizes.get("shot", 1))
+        shape = tuple(n if n is not None else shots for n in shape)
+        fill = {"f": np.nan, "i": -1, "b": False}.get(var.dtype.kind, "")
+        out[name] = (var.dims, np.full(shape, fill, dtype=var.dtype))
+    coords = {d: dims[d] for d in CELL_DIMS}
+    for name, c in {**fresh.coords, **existing.coords}.items():
+        if name in CELL_DIMS or len(c.dims) != 1:
+            continue
+        dim = c.dims[0]
+        lookup = dict(zip(fresh[dim].values, fresh[name].values)) if name in fresh.coords else {}
+        if name in existing.coords:
+            lookup.update(zip(existing[dim].values, existing[name].values))
+        coords[name] = (dim, [lookup.get(v, np.nan if c.dtype.kind == "f" else "")
+                              for v in dims[dim]])
+    merged = xr.Dataset(out, coords=coords)
+    for name, var in existing.data_vars.items():
+        if name not in merged:
+            continue
+        idx = tuple([merged.indexes[d].get_indexer(existing[d].values)] if d in dims
+                    else [np.arange(var.sizes[d])] for d in var.dims)
+        merged[name].values[np.ix_(*[i[0] for i in idx])] = np.asarray(var.values).astype(
+            merged[name].dtype)
+    merged.attrs.update(existing.attrs)
+    merged.attrs.update({k: v for k, v in fresh.attrs.items() if k not in ("protocol",)})
+    protocol = dict(existing.attrs.get("protocol", {}))
+    fresh_protocol = fresh.attrs.get("protocol", {})
+    protocol["regimes"] = {**fresh_protocol.get("regimes", {}), **protocol.get("regimes", {})}
+    protocol["regimes"] = {r: protocol["regimes"][r] for r in dims["regime"]}
+    protocol["seeds"] = [int(s) for s in dims["seed"]]
+    merged.attrs["protocol"] = {**fresh_protocol, **protocol}
+    return merged
 
 
 def save_cube(ds: xr.Dataset, path: str | Path) -> Path:

@@ -1,21 +1,36 @@
-"""Fill a result cube from an embedding store: every (model, task) × regime × seed."""
+"""Fill a result cube from an embedding store: every (model, task) × regime × seed.
+
+(model, task) blocks are mapped over a :mod:`dask.distributed` client: an in-process cluster by
+default, or an existing one (``scheduler="tcp://host:8786"``). Each block reads its embedding
+slice from the Zarr store with :func:`dask.array.from_zarr` on the worker (one slice per running
+block), fits all its missing cells, and returns only scores. BLAS and torch threads per block are
+pinned to ``cores // worker threads`` so concurrent blocks do not oversubscribe the cores.
+
+With ``out`` the cube is incremental and resumable: an existing cube there is extended (new
+models, tasks, regimes or seeds) and only its empty cells are fitted; progress is saved
+atomically every ``checkpoint_seconds`` and when the run stops, even on an error or Ctrl-C.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
-import dask
 import dask.array as da
 import numpy as np
 import xarray as xr
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from geneb.catalog.models import MODELS
-from geneb.probe.backends import get_backend
+from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
-from geneb.probe.cube import new_cube
+from geneb.probe.cube import check_compatible, filled, merge_into, new_cube, open_cube, save_cube
 from geneb.probe.metrics import score
 from geneb.probe.protocol import ProbeProtocol
 from geneb.probe.sampling import few_shot_indices
@@ -34,11 +49,16 @@ class Cell:
     converged: bool
     seconds: float
     rows: np.ndarray | None  #: few-shot rows in the sequence table; None for full
+    backend: str = ""
 
 
 def probe_task(X: np.ndarray, table: TaskTable, protocol: ProbeProtocol,
-               backend: ProbeBackend) -> list[Cell]:
-    """Fit every regime and seed of one (model, task).
+               backend: ProbeBackend,
+               todo: list[tuple[str, int]] | None = None) -> list[Cell]:
+    """Fit every regime and seed of one (model, task), or only the ``todo`` cells.
+
+    Few-shot problems go to the backend together (``fit_predict_many``: one batched solve
+    for the torch backend); the full regime is fitted once for all its seeds.
 
     Parameters
     ----------
@@ -46,27 +66,81 @@ def probe_task(X: np.ndarray, table: TaskTable, protocol: ProbeProtocol,
         The task's embeddings, rows aligned with ``table``.
     table : TaskTable
         Labels and splits.
+    todo : list of (regime, seed), optional
+        Cells to fill (default all).
 
     Returns
     -------
     list of Cell
-        One per fit: the full regime once (covering all seeds), few-shot per seed.
+        One per fit: the full regime once (covering its seeds), few-shot per seed.
     """
     train, test = table.train_index, table.test_index
     y = table.label
+    todo = set(todo) if todo is not None else {(r, s) for r in protocol.regime_names
+                                               for s in protocol.seeds}
     cells = []
+    X_test = X[test]
+    few: list[tuple[str, int, np.ndarray]] = []
     for regime, k in protocol.regimes:
-        if k is None:
-            fit = backend.fit_predict(X[train], y[train], X[test])
-            cells.append(Cell(regime, protocol.seeds, score(y[test], fit.y_pred), len(train),
-                              fit.n_iter, fit.converged, fit.seconds, None))
+        seeds = tuple(s for s in protocol.seeds if (regime, s) in todo)
+        if not seeds:
             continue
-        for seed in protocol.seeds:
-            rows = train[few_shot_indices(y[train], k, seed)]
-            fit = backend.fit_predict(X[rows], y[rows], X[test])
+        if k is None:
+            fit = backend.fit_predict(X[train], y[train], X_test)
+            cells.append(Cell(regime, seeds, score(y[test], fit.y_pred), len(train),
+                              fit.n_iter, fit.converged, fit.seconds, None, backend.name))
+            continue
+        for seed in seeds:
+            few.append((regime, seed, train[few_shot_indices(y[train], k, seed)]))
+    if few:
+        fits = backend.fit_predict_many([(X[rows], y[rows]) for _, _, rows in few], X_test)
+        for (regime, seed, rows), fit in zip(few, fits):
             cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(rows),
-                              fit.n_iter, fit.converged, fit.seconds, rows))
+                              fit.n_iter, fit.converged, fit.seconds, rows, backend.name))
     return cells
+
+
+_ENGINES: dict = {}
+
+
+def _engine(backend: str, protocol: ProbeProtocol, device: str | None,
+            exact_reference: bool) -> ProbeBackend:
+    """One backend instance per worker process and configuration."""
+    cls = None if backend == "auto" else BACKENDS.get(backend)  # a re-registered name is new
+    key = (backend, cls, protocol, device, exact_reference)
+    if key not in _ENGINES:
+        _ENGINES[key] = get_backend(backend, protocol, device=device,
+                                    exact_reference=exact_reference)
+    return _ENGINES[key]
+
+
+def blas_threads_per_block(worker_threads: int, cores: int | None = None) -> int:
+    """Threads each concurrently running block may use: ``cores // worker_threads`` (≥ 1)."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, worker_threads))
+
+
+def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbeProtocol,
+                backend: str, device: str | None, exact_reference: bool,
+                todo: list[tuple[str, int]]) -> list[Cell]:
+    """Worker side of one (model, task): read the slice, fit the ``todo`` cells."""
+    try:
+        from distributed import get_worker
+        nthreads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        nthreads = 1
+    threads = blas_threads_per_block(nthreads)
+    # catch_warnings() in a backend is not thread-safe; non-convergence is recorded per cell
+    # (``converged``), so silence the warning for the whole worker process
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    store = EmbeddingStore(store_path, mode="r")
+    table = store.read_task_table(task_id)
+    X = da.from_zarr(store.open_embedding(model_id, task_id)).compute(scheduler="sync")
+    import torch
+    torch.set_num_threads(threads)
+    with threadpool_limits(limits=threads):
+        engine = _engine(backend, protocol, device, exact_reference)
+        return probe_task(X, table, protocol, engine, todo)
 
 
 def _model_coords(model_ids: list[str]) -> dict[str, list]:
@@ -91,53 +165,147 @@ def _task_coords(tables: dict[str, TaskTable]) -> dict[str, list]:
     }
 
 
+def _write_cells(cube: xr.Dataset, model: str, task: str, cells: list[Cell]) -> None:
+    mi = cube.indexes["model"].get_loc(model)
+    ti = cube.indexes["task"].get_loc(task)
+    for c in cells:
+        ri = cube.indexes["regime"].get_loc(c.regime)
+        for j, seed in enumerate(c.seeds):
+            at = (mi, ti, ri, cube.indexes["seed"].get_loc(seed))
+            for name, value in c.scores.items():
+                cube[name].values[at] = value
+            cube["n_train"].values[at] = c.n_train
+            cube["n_iter"].values[at] = c.n_iter
+            cube["converged"].values[at] = c.converged
+            cube["fit_seconds"].values[at] = c.seconds
+            cube["fitted"].values[at] = j == 0
+            cube["backend"].values[at] = c.backend
+            if c.rows is not None:
+                cube["train_rows"].values[at[1:] + (slice(0, len(c.rows)),)] = c.rows
+
+
+def _share_full_fits(cube: xr.Dataset, protocol: ProbeProtocol) -> None:
+    """Copy an existing full-regime fit to its (model, task)'s new seeds: no refit."""
+    done = filled(cube).values
+    for regime, k in protocol.regimes:
+        if k is not None:
+            continue
+        ri = cube.indexes["regime"].get_loc(regime)
+        for mi in range(cube.sizes["model"]):
+            for ti in range(cube.sizes["task"]):
+                have = np.flatnonzero(done[mi, ti, ri])
+                if len(have) == 0 or len(have) == cube.sizes["seed"]:
+                    continue
+                src = (mi, ti, ri, have[0])
+                for si in np.flatnonzero(~done[mi, ti, ri]):
+                    for name in cube.data_vars:
+                        if cube[name].dims == ("model", "task", "regime", "seed"):
+                            cube[name].values[mi, ti, ri, si] = cube[name].values[src]
+                    cube["fitted"].values[mi, ti, ri, si] = False
+
+
+def _client(scheduler, n_workers: int):
+    """``(client, owned)``: a Client to use and whether we must close it."""
+    from distributed import Client, LocalCluster
+    if scheduler is not None and not isinstance(scheduler, str):
+        return scheduler, False  # an existing Client
+    if scheduler:
+        return Client(scheduler, set_as_default=False), True
+    cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    return Client(cluster, set_as_default=False), True
+
+
 def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
                protocol: ProbeProtocol = ProbeProtocol(), backend: str = "sklearn",
-               n_workers: int | None = None, show_progress: bool = True) -> xr.Dataset:
+               device: str | None = None, exact_reference: bool = False,
+               out: str | Path | None = None, scheduler=None, n_workers: int | None = None,
+               checkpoint_seconds: float = 30.0, show_progress: bool = True) -> xr.Dataset:
     """Probe every (model, task) in the store and return the result cube.
 
-    Embedding slices are read with :func:`dask.array.from_zarr`; (model, task) blocks
-    run on dask's threaded scheduler with BLAS pinned to one thread per worker, so
-    workers do not oversubscribe the cores.
+    Parameters
+    ----------
+    store : EmbeddingStore
+    model_ids, task_ids : list of str
+    protocol : ProbeProtocol
+    backend : str
+        ``auto``, ``torch``, ``cuml``, ``sklearn`` or another registered backend.
+    device : str, optional
+        torch device (``cpu``/``cuda``).
+    exact_reference : bool
+        Use scikit-learn whatever ``backend`` says.
+    out : path, optional
+        Cube to extend and save (incremental, resumable). Without it nothing is saved and
+        every cell is fitted.
+    scheduler : str or distributed.Client, optional
+        Address of an existing dask scheduler, or a Client; default an in-process cluster
+        with ``n_workers`` threads.
+    n_workers : int, optional
+        Threads of the in-process cluster (default ``min(blocks, cores)``).
+    checkpoint_seconds : float
+        Save progress to ``out`` at most this often (0: after every block).
+
+    Returns
+    -------
+    xarray.Dataset
+        The cube (with ``out``: the whole saved cube, old cells included).
     """
+    engine = get_backend(backend, protocol, device=device, exact_reference=exact_reference)
     tables = {t: store.read_task_table(t) for t in task_ids}
-    arrays = {(m, t): store.open_embedding(m, t) for m in model_ids for t in task_ids}
+    for m in model_ids:  # fail before any work on a missing or incomplete array
+        for t in task_ids:
+            store.open_embedding(m, t)
     max_shots = max((max(k or 0 for _, k in protocol.regimes) * len(np.unique(tb.label))
                      for tb in tables.values()), default=1)
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
                     max_shots)
-    engine = get_backend(backend, protocol)
-    n_workers = n_workers or min(len(arrays), os.cpu_count() or 1)
-    bar = tqdm(total=len(arrays), desc="probe", unit="model×task", disable=not show_progress,
-               leave=False)
+    cube.attrs.update({"backend": engine.name, "store": str(store.path)})
+    if out is not None and Path(out).exists():
+        existing = open_cube(out)
+        check_compatible(existing, protocol, engine.name, out)
+        cube = merge_into(existing, cube)
+        cube.attrs["backend"] = engine.name
+        _share_full_fits(cube, protocol)
+    done = filled(cube)
+    jobs = []
+    for m in model_ids:
+        for t in task_ids:
+            todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
+                    if not bool(done.sel(model=m, task=t, regime=r, seed=s))]
+            if todo:
+                jobs.append((m, t, todo))
+    if out is not None and (jobs or not Path(out).exists()):
+        save_cube(cube, out)
+    if not jobs:
+        return cube
 
-    def block(X: np.ndarray, table: TaskTable) -> list[Cell]:
-        out = probe_task(X, table, protocol, engine)
-        bar.update(1)
-        return out
-
-    jobs = [dask.delayed(block)(da.from_zarr(arr), tables[t]) for (m, t), arr in arrays.items()]
-    with threadpool_limits(limits=1 if n_workers > 1 else None):
-        results = dask.compute(*jobs, scheduler="threads", num_workers=n_workers)
-    bar.close()
-    regimes = list(protocol.regime_names)
-    seeds = list(protocol.seeds)
-    for (m, t), cells in zip(arrays, results):
-        mi, ti = model_ids.index(m), task_ids.index(t)
-        for c in cells:
-            ri = regimes.index(c.regime)
-            for j, seed in enumerate(c.seeds):
-                si = seeds.index(seed)
-                at = (mi, ti, ri, si)
-                for name, value in c.scores.items():
-                    cube[name].values[at] = value
-                cube["n_train"].values[at] = c.n_train
-                cube["n_iter"].values[at] = c.n_iter
-                cube["converged"].values[at] = c.converged
-                cube["fit_seconds"].values[at] = c.seconds
-                cube["fitted"].values[at] = j == 0
-                cube["backend"].values[at] = engine.name
-                if c.rows is not None:
-                    cube["train_rows"].values[ti, ri, si, :len(c.rows)] = c.rows
-    cube.attrs.update({"backend": engine.name, "store": store.path})
+    n_workers = n_workers or min(len(jobs), os.cpu_count() or 1)
+    bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
+               disable=not show_progress, leave=False)
+    client, owned = _client(scheduler, n_workers)
+    last_save = time.monotonic()
+    try:
+        from distributed import as_completed
+        futures = {client.submit(probe_block, str(store.path), m, t, protocol, backend, device,
+                                 exact_reference, todo, pure=False): (m, t)
+                   for m, t, todo in jobs}
+        with client.as_current():
+            for fut in as_completed(futures):
+                m, t = futures[fut]
+                _write_cells(cube, m, t, fut.result())
+                bar.update(1)
+                if out is not None and time.monotonic() - last_save >= checkpoint_seconds:
+                    save_cube(cube, out)
+                    last_save = time.monotonic()
+    finally:
+        bar.close()
+        if out is not None:
+            save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
+        if owned:
+            client.close()
+            if getattr(client, "cluster", None) is not None:
+                client.cluster.close()
     return cube
+
+
+__all__ = ["Cell", "probe_task", "probe_block", "run_probes", "blas_threads_per_block"]

@@ -23,7 +23,8 @@ class FitResult:
     converged : bool
         False when the optimiser stopped at ``max_iter`` (never reported as converged).
     seconds : float
-        Wall time of the fit and prediction.
+        Wall time of the fit and prediction (for a batched fit: the batch's time divided
+        by the number of problems in it).
     """
 
     y_pred: np.ndarray
@@ -33,7 +34,11 @@ class FitResult:
 
 
 class ProbeBackend(ABC):
-    """Fits L2 logistic regression probes; one instance per protocol."""
+    """Fits L2 logistic regression probes; one instance per protocol.
+
+    ``name`` is what the cube records per cell (``backend`` variable); a backend that
+    runs on several devices records the device too (``torch:cuda``).
+    """
 
     name: str = ""
 
@@ -45,9 +50,19 @@ class ProbeBackend(ABC):
                     X_test: np.ndarray) -> FitResult:
         """Fit on (n_train, d) features and predict the (n_test, d) test rows."""
 
+    def fit_predict_many(self, problems: list[tuple[np.ndarray, np.ndarray]],
+                         X_test: np.ndarray) -> list[FitResult]:
+        """Fit several problems sharing one test set (seeds × few-shot regimes of a task).
+
+        The default loops over :meth:`fit_predict`; batched backends override it.
+
+        Parameters
+        ----------
+        problems : list of (X_train (n_b, d), y_train (n_b,))
+        X_test : ndarray, shape (n_test, d)
+        """
+        return [self.fit_predict(X, y, X_test) for X, y in problems]
+
 
 BACKENDS: Registry[type[ProbeBackend]] = Registry("probe backend", hint="geneb probe --help")
 
-
-def get_backend(name: str, protocol: ProbeProtocol) -> ProbeBackend:
-    return BACKENDS.get(name)(protocol)

@@ -1,0 +1,164 @@
+"""Probe engine speed and parity on geneb-mini (12 tasks x 5 built-in models x 3 regimes x 5 seeds).
+
+Times, in one run on this machine:
+
+(a) the scikit-learn loop exactly as the GENEB code runs it: 15 fits per (model, task) cell
+    (the full regime refitted for every seed), default BLAS threading;
+(b) a tuned scikit-learn loop: geneb's runner with ``--backend sklearn`` (full regime fitted
+    once, blocks in parallel with BLAS pinned to cores // workers);
+(c) geneb's default engine (``--backend auto``: batched torch on this CPU).
+
+Parity (the issue's two senses, on the same cells): (b) is the reference at GENEB settings;
+(s) scikit-learn on centred features is the reference's own sensitivity (same objective,
+another stopping point). Prints mean/max |dMCC| of (c) vs (b), and per cell whether
+|c - b| <= |s - b| (+ one test row's worth of MCC). Then "same optimum": torch and
+scikit-learn both at tol=1e-10 on a sample of cells: relative coefficient error and
+prediction agreement.
+
+Embeddings are built once with the built-in featurizers and cached in runs/bench/
+(GENEB_BENCH_DIR). ``--skip-a`` estimates (a) from (b)'s per-fit times instead of running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _mini_store import mini_store  # noqa: E402
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from geneb.probe import ProbeProtocol, few_shot_indices, run_probes  # noqa: E402
+from geneb.probe.backends import BACKENDS  # noqa: E402
+from geneb.probe.backends.sklearn_backend import SklearnBackend  # noqa: E402
+from geneb.probe.torch_solver import solve_probes  # noqa: E402
+
+
+class CentredSklearn(SklearnBackend):
+    """The reference on centred features: its own sensitivity to the stopping point."""
+
+    name = "sklearn-centred"
+
+    def __init__(self, protocol):
+        super().__init__(protocol, center=True)
+
+
+def geneb_loop(store, models, tasks, protocol) -> float:
+    """(a): 15 scikit-learn fits per cell, default threading, as the GENEB release does."""
+    t0 = time.perf_counter()
+    for m in models:
+        for t in tasks:
+            table = store.read_task_table(t)
+            X = store.open_embedding(m, t)[:].astype(np.float64)
+            tr, te, y = table.train_index, table.test_index, table.label
+            for _, k in protocol.regimes:
+                for seed in protocol.seeds:
+                    rows = tr if k is None else tr[few_shot_indices(y[tr], k, seed)]
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", ConvergenceWarning)
+                        clf = LogisticRegression(C=1.0, max_iter=1000, tol=1e-4).fit(X[rows], y[rows])
+                    clf.predict(X[te])
+    return time.perf_counter() - t0
+
+
+def same_optimum(store, models, tasks) -> dict:
+    """Relative coefficient error and prediction agreement at tol=1e-10, by regime kind.
+
+    Agreement is counted on rows whose decision value is not a tie: with k-mer counts and one
+    example per class many test rows sit exactly on the boundary (decision 0 up to round-off).
+    """
+    out = {"few": [0.0, 1.0, 0], "full": [0.0, 1.0, 0]}
+    for m in models[:2]:
+        for t in tasks[::3]:
+            table = store.read_task_table(t)
+            X = store.open_embedding(m, t)[:].astype(np.float64)
+            tr, te, y = table.train_index, table.test_index, table.label
+            for k, seed in ((1, 13), (10, 42), (None, 13)):
+                rows = tr if k is None else tr[few_shot_indices(y[tr], k, seed)]
+                mean = X[rows].mean(0)  # centring: same optimum, lets sklearn reach 1e-10
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=20000).fit(
+                        X[rows] - mean, y[rows])
+                got = solve_probes([X[rows]], [y[rows]], X[te], tol=1e-10, max_iter=20000)[0]
+                dec = ref.decision_function(X[te] - mean)
+                dec = dec if dec.ndim == 1 else np.sort(dec, 1)[:, -1] - np.sort(dec, 1)[:, -2]
+                untied = np.abs(dec) > 1e-9 * np.abs(dec).max()
+                agree = float(np.mean((got.y_pred == ref.predict(X[te] - mean))[untied]))
+                rc = ref.coef_.T
+                o = out["full" if k is None else "few"]
+                o[0] = max(o[0], np.linalg.norm(got.coef - rc) / np.linalg.norm(rc))
+                o[1] = min(o[1], agree)
+                o[2] += 1
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-a", action="store_true", help="estimate (a) instead of running it")
+    args = ap.parse_args()
+    store, models, tasks = mini_store()
+    protocol = ProbeProtocol()
+    BACKENDS.register("sklearn-centred", CentredSklearn, replace=True)
+    n_cells = len(models) * len(tasks) * 15
+
+    t0 = time.perf_counter()
+    ref = run_probes(store, models, tasks, backend="sklearn", show_progress=False)
+    t_b = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    eng = run_probes(store, models, tasks, backend="auto", show_progress=False)
+    t_c = time.perf_counter() - t0
+    sens = run_probes(store, models, tasks, backend="sklearn-centred", show_progress=False)
+    if args.skip_a:
+        fits = ref["fit_seconds"].where(ref["fitted"]).sum().item()
+        full = ref["fit_seconds"].sel(regime="full").isel(seed=0).sum().item()
+        t_a = fits + 4 * full
+        a_note = "estimated from (b)'s fit seconds: + 4 extra full fits per cell"
+    else:
+        t_a = geneb_loop(store, models, tasks, protocol)
+        a_note = "measured"
+
+    d = np.abs(eng["mcc"] - ref["mcc"]).values.ravel()
+    s = np.abs(sens["mcc"] - ref["mcc"]).values.ravel()
+    n_test = np.broadcast_to(ref["n_test"].values[None, :, None, None], ref["mcc"].shape).ravel()
+    slack = 2.0 / n_test  # one test row flipping moves MCC by about 2/n_test
+    within = d <= s + slack
+    unconv_ref = int((~ref["converged"].values & ref["fitted"].values).sum())
+    unconv_eng = int((~eng["converged"].values & eng["fitted"].values).sum())
+    print(f"geneb-mini: {len(models)} models x {len(tasks)} tasks x 3 regimes x 5 seeds = {n_cells} cells")
+    print(f"(a) GENEB sklearn loop, 15 fits/cell, default threads: {t_a:8.1f} s  ({a_note})")
+    print(f"(b) tuned sklearn (full once, pinned BLAS, 2 workers): {t_b:8.1f} s")
+    print(f"(c) geneb default engine ({eng.attrs['backend']}):            {t_c:8.1f} s")
+    for regime in ("1shot", "10shot", "full"):
+        sel = dict(regime=regime)
+        print(f"    {regime:>6}: fit seconds sklearn {float(ref['fit_seconds'].sel(sel).where(ref['fitted'].sel(sel)).sum()):7.1f}"
+              f"  torch {float(eng['fit_seconds'].sel(sel).where(eng['fitted'].sel(sel)).sum()):7.1f};"
+              f"  median n_iter sklearn {float(ref['n_iter'].sel(sel).median()):.0f}"
+              f" torch {float(eng['n_iter'].sel(sel).median()):.0f}")
+    print(f"unconverged fits (stopped at max_iter): sklearn {unconv_ref}, engine {unconv_eng}")
+    print(f"parity vs (b): mean |dMCC| {d.mean():.4f} (bound 0.005), max {d.max():.4f}; "
+          f"sklearn raw-vs-centred: mean {s.mean():.4f}, max {s.max():.4f}")
+    print(f"per cell |d_engine| <= |d_sklearn_centred| + one test row: {int(within.sum())}/{len(d)}")
+    for regime in ("1shot", "10shot", "full"):
+        dr = np.abs(eng["mcc"] - ref["mcc"]).sel(regime=regime).values
+        sr = np.abs(sens["mcc"] - ref["mcc"]).sel(regime=regime).values
+        print(f"    {regime:>6}: |dMCC| engine mean {dr.mean():.4f} p95 {np.percentile(dr, 95):.4f} "
+              f"max {dr.max():.4f};  sklearn raw-vs-centred mean {sr.mean():.4f} p95 "
+              f"{np.percentile(sr, 95):.4f} max {sr.max():.4f}")
+    for kind, (coef, agree, n) in same_optimum(store, models, tasks).items():
+        print(f"same optimum at tol=1e-10, {kind:>4} ({n} fits): max relative coef error "
+              f"{coef:.1e}, min agreement on untied test rows {agree:.4f}")
+    print(f"speedup: {t_a / t_c:.1f}x, tuned: {t_b / t_c:.1f}x, max |dMCC| {d.max():.4f}, "
+          f"mean |dMCC| {d.mean():.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

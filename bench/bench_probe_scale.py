@@ -1,0 +1,131 @@
+"""GENEB-scale synthetic grid: 40 models x 100 tasks x (1-shot, 10-shot) x 5 seeds + full.
+
+Tasks are drawn like the real ones: 1k-100k training sequences (log-uniform), a test split of a
+quarter of that (at most 10k), 20% multi-class (3-10 classes); each model has one width among
+256-4096. Classes are planted (class means + anisotropic noise + a large common offset, like raw embeddings).
+Each (model, task) is probed exactly as geneb's torch backend does it: the 10 few-shot problems in
+one batched solve, the full regime once.
+
+On CPU (default) it probes a stratified sample of tasks for one model, fits
+``seconds ~ a * n*d*classes + b`` and prints the estimated time per model for the 100 tasks, with a
+tuned scikit-learn full fit on one mid-size task for a ratio measured in the same run. With
+``--device cuda --all`` it runs the whole 60,000-cell grid on the GPU and prints its wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from geneb.probe.sampling import few_shot_indices
+from geneb.probe.torch_solver import solve_probes
+
+WIDTHS = (256, 384, 512, 768, 1024, 1280, 1536, 2048, 2560, 3072, 4096)
+SEEDS = (13, 17, 42, 123, 997)
+
+
+def grid(n_models: int = 40, n_tasks: int = 100, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    widths = rng.choice(WIDTHS, n_models)
+    n_train = np.exp(rng.uniform(np.log(1000), np.log(100_000), n_tasks)).astype(int)
+    classes = np.where(rng.random(n_tasks) < 0.2, rng.integers(3, 11, n_tasks), 2)
+    return [int(w) for w in widths], [(int(n), min(int(n) // 4, 10_000), int(k))
+                                      for n, k in zip(n_train, classes)]
+
+
+def make_task(n_train, n_test, d, k, device, seed):
+    g = torch.Generator(device=device).manual_seed(seed)
+    n = n_train + n_test
+    y = torch.randint(0, k, (n,), generator=g, device=device)
+    means = torch.randn(k, d, generator=g, device=device) * (1.5 / d ** 0.5)
+    offset = torch.randn(d, generator=g, device=device) * 3
+    # anisotropic like real embeddings (feature scales over 3 decades): many lbfgs iterations
+    scales = torch.logspace(1, -2, d, device=device)
+    X = torch.randn(n, d, generator=g, device=device) * scales + means[y] + offset
+    return X[:n_train], y[:n_train].cpu().numpy(), X[n_train:], y[n_train:].cpu().numpy()
+
+
+def probe_synthetic(Xtr, ytr, Xte, device) -> tuple[float, int]:
+    """All 11 fits of one (model, task); returns (seconds, unconverged fits)."""
+    t0 = time.perf_counter()
+    problems = []
+    for k in (1, 10):
+        for s in SEEDS:
+            rows = few_shot_indices(ytr, k, s)
+            problems.append((Xtr[torch.as_tensor(rows, device=Xtr.device)], ytr[rows]))
+    few = solve_probes([p[0] for p in problems], [p[1] for p in problems], Xte, device=device)
+    full = solve_probes([Xtr], [ytr], Xte, device=device)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - t0, sum(not s.converged for s in few + full)
+
+
+def sklearn_full(Xtr, ytr, Xte) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+    X, Xt = Xtr.cpu().numpy().astype(np.float64), Xte.cpu().numpy().astype(np.float64)
+    t0 = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LogisticRegression(C=1.0, max_iter=1000, tol=1e-4).fit(X, ytr).predict(Xt)
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--all", action="store_true", help="the whole grid (meant for a GPU)")
+    ap.add_argument("--sample", type=int, default=5, help="tasks probed on CPU for the estimate")
+    args = ap.parse_args()
+    widths, tasks = grid()
+    if args.all:
+        t0, cells, unconv = time.perf_counter(), 0, 0
+        for mi, d in enumerate(widths):
+            for ti, (n, nt, k) in enumerate(tasks):
+                Xtr, ytr, Xte, _ = make_task(n, nt, d, k, args.device, 1000 * mi + ti)
+                _, u = probe_synthetic(Xtr, ytr, Xte, args.device)
+                cells, unconv = cells + 15, unconv + u
+            print(f"model {mi + 1}/{len(widths)} (d={d}) done at {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+        print(f"whole grid: {cells} cells on {args.device} in {time.perf_counter() - t0:.0f} s "
+              f"({unconv} unconverged fits)")
+        return 0
+
+    torch.set_num_threads(torch.get_num_threads())
+    d = 1024
+    order = np.argsort([n * k for n, _, k in tasks])
+    pick = order[np.linspace(0, len(order) - 1, args.sample).astype(int)]
+    rows = []
+    for ti in pick:
+        n, nt, k = tasks[ti]
+        Xtr, ytr, Xte, _ = make_task(n, nt, d, k, args.device, int(ti))
+        sec, unconv = probe_synthetic(Xtr, ytr, Xte, args.device)
+        rows.append((n * d * (1 if k == 2 else k), sec))
+        print(f"task n_train={n:6d} n_test={nt:5d} classes={k:2d} d={d}: {sec:6.1f} s for 11 fits "
+              f"({unconv} unconverged)", flush=True)
+    x, y = np.array(rows, float).T
+    a, b = np.polyfit(x, y, 1)
+    per_model = [sum(max(a * n * w * (1 if k == 2 else k) + b, 0) for n, _, k in tasks)
+                 for w in widths]
+    print(f"estimated time per model (100 tasks, all regimes and seeds) on {args.device}: "
+          f"median {np.median(per_model) / 60:.0f} min, range {min(per_model) / 60:.0f}-"
+          f"{max(per_model) / 60:.0f} min; whole grid {sum(per_model) / 3600:.1f} h")
+    n, nt, k = 10_000, 2_500, 2
+    Xtr, ytr, Xte, _ = make_task(n, nt, d, k, args.device, 7)
+    ref = sklearn_full(Xtr, ytr, Xte)
+    t0 = time.perf_counter()
+    solve_probes([Xtr], [ytr], Xte, device=args.device)
+    mine = time.perf_counter() - t0
+    print(f"one full fit n={n} d={d} binary: sklearn (pinned BLAS) {ref:.2f} s, torch {mine:.2f} s "
+          f"({ref / mine:.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Backends: torch reaches scikit-learn's optimum; auto, cuml and exact-reference selection."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from geneb.core.errors import InputError
+from geneb.probe import ProbeProtocol
+from geneb.probe.backends import BACKEND_CHOICES, get_backend
+from geneb.probe.backends.cuml_backend import cuml_available
+from geneb.probe.backends.torch_backend import TorchBackend, cuda_available
+from geneb.probe.torch_solver import solve_probes
+
+
+def planted(rng, n, d, k, offset=5.0, scale=3.0):
+    """Features with a large offset (like raw embeddings) and a planted linear signal."""
+    X = rng.normal(size=(n, d)) * scale + offset
+    w = rng.normal(size=(d, k))
+    y = ((X - offset) @ w / np.sqrt(d) + rng.gumbel(size=(n, k))).argmax(1)
+    return X, y
+
+
+def sklearn_tight(X, y, standardize=False):
+    mean = X.mean(0)
+    sd = X.std(0) if standardize else np.ones(X.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = LogisticRegression(C=1.0, tol=1e-10, max_iter=50000).fit((X - mean) / sd, y)
+    coef = clf.coef_.T / sd[:, None]
+    return clf, coef, clf.intercept_ - mean @ coef
+
+
+# (n_classes, [n_train of each problem in one batch], d): few-shot n<d in the span of the
+# rows, several problems of unequal size padded into one batch, and n>d in feature space
+GRID = [(2, [200], 20), (3, [300], 15), (2, [2, 20, 11], 64), (4, [4, 40, 33], 50),
+        (3, [90, 60], 200)]
+
+
+@pytest.mark.parametrize("k,ns,d", GRID)
+def test_torch_reaches_sklearns_optimum_at_tight_tolerance(k, ns, d):
+    rng = np.random.default_rng(k * 100 + d)
+    problems = []
+    for n in ns:
+        while True:
+            X, y = planted(rng, n, d, k)
+            if len(np.unique(y)) == k:
+                break
+        problems.append((X, y))
+    X_test, _ = planted(rng, 2000, d, k)
+    got = solve_probes([p[0] for p in problems], [p[1] for p in problems], X_test,
+                       tol=1e-10, max_iter=20000)
+    for (X, y), s in zip(problems, got):
+        clf, coef, intercept = sklearn_tight(X, y)
+        assert s.converged and 0 < s.n_iter < 20000
+        assert np.linalg.norm(s.coef - coef) / np.linalg.norm(coef) < 1e-5
+        if k == 2:
+            np.testing.assert_allclose(s.intercept, intercept, rtol=1e-4, atol=1e-6)
+        else:  # softmax intercepts are defined up to a common shift
+            np.testing.assert_allclose(s.intercept - s.intercept.mean(),
+                                       intercept - intercept.mean(), rtol=1e-4, atol=1e-6)
+        pred = clf.classes_[np.argmax(X_test @ coef + intercept, 1)] if k > 2 else \
+            clf.classes_[(X_test @ coef[:, 0] + intercept[0] > 0).astype(int)]
+        assert np.mean(s.y_pred == pred) >= 0.999
+
+
+def test_standardised_objective_matches_sklearn_on_standardised_features():
+    rng = np.random.default_rng(7)
+    X, y = planted(rng, 150, 30, 3)
+    X[:, :5] *= 50  # features on very different scales
+    s = solve_probes([X], [y], X[:10], tol=1e-10, max_iter=20000, standardize=True)[0]
+    _, coef, _ = sklearn_tight(X, y, standardize=True)
+    assert np.linalg.norm(s.coef - coef) / np.linalg.norm(coef) < 1e-5
+
+
+def test_unconverged_fits_are_reported_as_unconverged():
+    rng = np.random.default_rng(3)
+    X, y = planted(rng, 300, 40, 2)
+    protocol = ProbeProtocol(max_iter=3)
+    for name in ("torch", "sklearn"):
+        fit = get_backend(name, protocol).fit_predict(X, y, X)
+        assert fit.n_iter <= 3 and not fit.converged, name
+    fit = get_backend("torch", ProbeProtocol()).fit_predict(X, y, X)
+    assert fit.converged and fit.n_iter < 1000
+
+
+def test_batched_fits_equal_one_at_a_time_fits():
+    rng = np.random.default_rng(11)
+    X_test, _ = planted(rng, 500, 80, 3)
+    problems = [planted(rng, n, 80, 3) for n in (3, 30, 12)]
+    backend = get_backend("torch", ProbeProtocol())
+    many = backend.fit_predict_many(problems, X_test)
+    for (X, y), fit in zip(problems, many):
+        one = backend.fit_predict(X, y, X_test)
+        assert np.mean(one.y_pred == fit.y_pred) >= 0.99
+
+
+def test_auto_picks_torch_and_falls_back_to_sklearn_with_a_warning(monkeypatch):
+    assert set(BACKEND_CHOICES) == {"auto", "torch", "cuml", "sklearn"}
+    auto = get_backend("auto", ProbeProtocol())
+    assert auto.name == ("torch:cuda" if cuda_available() else "torch:cpu")
+
+    def broken(self, protocol, **kw):
+        raise ImportError("no torch here")
+
+    monkeypatch.setattr(TorchBackend, "__init__", broken)
+    if not cuml_available():
+        with pytest.warns(RuntimeWarning, match="falling back to scikit-learn"):
+            assert get_backend("auto", ProbeProtocol()).name == "sklearn"
+
+
+def test_exact_reference_and_device_options():
+    assert get_backend("torch", ProbeProtocol(), exact_reference=True).name == "sklearn"
+    assert get_backend("torch", ProbeProtocol(), device="cpu").name == "torch:cpu"
+    with pytest.raises(InputError, match="--device applies to the torch backend"):
+        get_backend("sklearn", ProbeProtocol(), device="cpu")
+    if not cuda_available():
+        with pytest.raises(InputError, match="no CUDA GPU"):
+            get_backend("torch", ProbeProtocol(), device="cuda")
+
+
+@pytest.mark.parametrize("bad", [dict(C=0), dict(max_iter=0), dict(tol=-1), dict(seeds=()),
+                                 dict(regimes=(("1shot", 0),))])
+def test_bad_protocol_settings_are_refused(bad):
+    with pytest.raises(InputError):
+        ProbeProtocol(**bad)
+
+
+@pytest.mark.skipif(cuml_available(), reason="cuML is installed")
+def test_cuml_without_cuml_is_a_clear_error():
+    with pytest.raises(InputError, match=r"geneb\[gpu\]"):
+        get_backend("cuml", ProbeProtocol())
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuml_available(), reason="needs cuML and a CUDA GPU")
+def test_cuml_backend_agrees_with_sklearn():
+    rng = np.random.default_rng(5)
+    X, y = planted(rng, 400, 30, 2)
+    ref = get_backend("sklearn", ProbeProtocol()).fit_predict(X, y, X)
+    got = get_backend("cuml", ProbeProtocol()).fit_predict(X, y, X)
+    assert np.mean(ref.y_pred == got.y_pred) >= 0.98
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("k,ns,d", GRID[:3])
+def test_torch_on_cuda_reaches_sklearns_optimum(k, ns, d):
+    rng = np.random.default_rng(k * 100 + d)
+    problems = [planted(rng, n, d, k) for n in ns]
+    problems = [(X, y) for X, y in problems if len(np.unique(y)) == k]
+    X_test, _ = planted(rng, 1000, d, k)
+    got = solve_probes([p[0] for p in problems], [p[1] for p in problems], X_test,
+                       tol=1e-10, max_iter=20000, device="cuda")
+    for (X, y), s in zip(problems, got):
+        _, coef, _ = sklearn_tight(X, y)
+        assert np.linalg.norm(s.coef - coef) / np.linalg.norm(coef) < 1e-5
