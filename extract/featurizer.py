@@ -82,6 +82,21 @@ FeaturizerBuilder = Callable[..., Featurizer]
 
 FAMILIES: Registry[FeaturizerBuilder] = Registry("featurizer family")
 
+#: Module that registers each family; imported on first use, so that commands which
+#: never run a network (``geneb tasks``, ``geneb report``) do not pay for importing
+#: torch and transformers.
+FAMILY_MODULES = {"kmer": "geneb.extract.kmer", "hf": "geneb.extract.hf",
+                  "random-init": "geneb.extract.random_init"}
+
+
+def load_families(*names: str) -> None:
+    """Import the modules that register the given families (all when none are given)."""
+    import importlib
+
+    for name in names or tuple(FAMILY_MODULES):
+        if name in FAMILY_MODULES and name not in FAMILIES:
+            importlib.import_module(FAMILY_MODULES[name])
+
 
 def build_featurizer(spec: ModelSpec, options: Any = None) -> Featurizer:
     """Make the featurizer for a model spec through its family's builder.
@@ -89,6 +104,7 @@ def build_featurizer(spec: ModelSpec, options: Any = None) -> Featurizer:
     ``options`` (an :class:`~geneb.extract.options.ExtractOptions`) reaches the families
     that take it (``hf``, ``random-init``); weight-free featurizers ignore it.
     """
+    load_families(*([spec.family] if spec.family in FAMILY_MODULES else []))
     builder = FAMILIES.get(spec.family)
     if options is not None and "options" in inspect.signature(builder).parameters:
         return builder(spec, options=options)

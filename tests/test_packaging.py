@@ -50,3 +50,14 @@ def test_imports_point_down_the_layers():
                         if target != layer and target not in allowed:
                             bad.append(f"{path.relative_to(ROOT)} imports geneb.{target}")
     assert not bad, bad
+
+
+def test_light_commands_do_not_import_torch():
+    """`geneb tasks`, `report`, `store` must start fast: torch/transformers load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, geneb.cli.main, geneb.extract; "
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
