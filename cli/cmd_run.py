@@ -26,6 +26,8 @@ def add_parser(sub) -> None:
     add_model_args(p)
     add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-html", action="store_true",
+                   help="skip report.html / report.md (leaderboard CSVs are always written)")
     p.set_defaults(func=run)
 
 
@@ -47,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
     text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
                                                         "probe_s": round(t_probe, 1)})
     print(text)
-    print(f"wrote {store_path}, {args.out / 'cube.zarr'}, {args.out / 'leaderboard.csv'}, "
-          f"{args.out / 'task_scores.csv'} in {time.perf_counter() - t0:.0f} s "
+    written = [store_path, args.out / "cube.zarr", args.out / "leaderboard.csv",
+               args.out / "task_scores.csv"]
+    if not args.no_html:
+        from geneb.analysis.report import write_report  # matplotlib: only when drawing
+        written.append(write_report(cube, args.out)["html"])
+    print(f"wrote {', '.join(map(str, written))} in {time.perf_counter() - t0:.0f} s "
           f"(extract {t_extract:.0f} s, probe {t_probe:.0f} s)")
     return 0

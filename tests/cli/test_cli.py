@@ -33,7 +33,8 @@ def test_console_script_runs_the_whole_pipeline(tmp_path, task_csv, task3_csv):
          "--quiet"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "leaderboard" in proc.stdout and "kmer-4" in proc.stdout
-    for name in ("emb.zarr", "cube.zarr", "leaderboard.csv", "task_scores.csv", "run_info.json"):
+    for name in ("emb.zarr", "cube.zarr", "leaderboard.csv", "task_scores.csv", "run_info.json",
+                 "report.html", "report.md"):
         assert (out / name).exists(), name
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["regime"]) == {"1shot", "10shot", "full"} and len(board) == 6
