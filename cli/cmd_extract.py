@@ -54,6 +54,9 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-rows", type=int, default=None,
                    help="rows per stored chunk, the unit of resumption and distribution")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+                   help="when another process is writing the same (model, task), give up after "
+                        "this long with an error (default: wait until it finishes)")
     p.set_defaults(func=run)
 
 
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code, revision=args.revision)
     tasks = selected_tasks(args)
     models = selected_models(args)
-    store = EmbeddingStore(args.store, mode="a")
+    store = EmbeddingStore(args.store, mode="a", lock_timeout=args.lock_timeout)
     kw = {"chunk_rows": args.chunk_rows} if args.chunk_rows else {}
     results = extract(store, models, tasks, dtype=args.dtype, show_progress=not args.quiet,
                       options=options, scheduler=args.scheduler, **kw)

@@ -26,6 +26,9 @@ def add_parser(sub) -> None:
     add_model_args(p)
     add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+                   help="when another process is writing the same (model, task), give up after "
+                        "this long with an error (default: wait until it finishes)")
     p.add_argument("--no-html", action="store_true",
                    help="skip report.html / report.md (leaderboard CSVs are always written)")
     p.set_defaults(func=run)
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 exact_reference=args.exact_reference)  # bad backend/device: fail before work
     store_path = args.store or args.out / "emb.zarr"
     print(f"geneb run: {len(models)} models x {len(tasks)} tasks -> {args.out}", file=sys.stderr)
-    store = EmbeddingStore(store_path, mode="a")
+    store = EmbeddingStore(store_path, mode="a", lock_timeout=args.lock_timeout)
     extract(store, models, tasks, show_progress=not args.quiet)
     t_extract = time.perf_counter() - t0
     cube = run_probes(store, [m.model_id for m in models], [t.task_id for t in tasks],

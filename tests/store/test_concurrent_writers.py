@@ -59,3 +59,46 @@ def test_same_model_and_task_second_process_waits_for_the_first(tmp_path):
     ref = _extract(tmp_path / "ref.zarr", task, "kmer-3")
     assert ref.returncode == 0
     assert_same_store(store, tmp_path / "ref.zarr")
+
+
+def test_two_real_extracts_of_the_same_array_never_interleave(tmp_path):
+    """Two `geneb extract` processes on the same (model, task): the second waits for the
+    first, then finds the array complete; the store equals a one-process run."""
+    task = big_task_csv(tmp_path, n_per_class=1100)
+    store = tmp_path / "emb.zarr"
+    slow = {"GENEB_STORE_FAULT": "sleep:1.5"}  # the first holds the lock for ~4.5 s
+    first = _extract(store, task, "kmer-3", env=slow, wait=False)
+    x = store / "embeddings/kmer-3/crash_task/X"
+    deadline = time.monotonic() + 120
+    while not x.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert x.exists(), "the first process never started writing"
+    second = _extract(store, task, "kmer-3", wait=False)
+    out2, err2 = second.communicate(timeout=240)
+    out1, err1 = first.communicate(timeout=240)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert "waiting for another process writing embeddings of 'kmer-3'" in err2
+    assert "skipped" in out2  # the first finished it; the second wrote nothing
+    assert verify(EmbeddingStore(store)).ok
+    ref = _extract(tmp_path / "ref.zarr", task, "kmer-3")
+    assert ref.returncode == 0
+    assert_same_store(store, tmp_path / "ref.zarr")
+
+
+def test_lock_timeout_refuses_with_a_clear_message(tmp_path):
+    task = big_task_csv(tmp_path, n_per_class=300)
+    store = tmp_path / "emb.zarr"
+    group = store / "embeddings/kmer-3/crash_task"
+    EmbeddingStore(store, mode="a").root.require_group("embeddings/kmer-3/crash_task")
+    lock = FolderLock(str(group), "test holder").acquire()
+    try:
+        res = geneb("extract", "--store", str(store), "--task-file", str(task), "--models",
+                    "kmer-3", "--quiet", "--lock-timeout", "1")
+    finally:
+        lock.release()
+    assert res.returncode == 2
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("geneb: error: another process is still writing embeddings of "
+                           "'kmer-3'") and "re-run" in last
+    assert not (group / "X").exists()
