@@ -7,6 +7,8 @@ seeds (the full regime has one fit shared by all seeds).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -79,7 +81,9 @@ def seed_spread(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
     """
     per_seed = macro_per_seed(cube, metric)
     n = per_seed.notnull().sum("seed")
-    sd = per_seed.std("seed", ddof=1, skipna=True).where(n > 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # one seed: sd is NaN, masked below
+        sd = per_seed.std("seed", ddof=1, skipna=True).where(n > 1)
     rows = []
     for m in per_seed["model"].values:
         for r in per_seed["regime"].values:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -26,7 +28,8 @@ def task_spread(cube: xr.Dataset, regime: str = "full", metric: str = "mcc",
               if group_by in cube.coords else np.full(len(models), "unknown"))
     filled = np.where(np.isfinite(scores), scores, -np.inf)
     best = np.argmax(filled, axis=1)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # sd of one model: NaN, by design
         df = pd.DataFrame({
             "category": [str(c) for c in cube["category"].values],
             "mean": np.nanmean(scores, axis=1), "sd": np.nanstd(scores, axis=1, ddof=1),
