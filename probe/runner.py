@@ -20,7 +20,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import dask.array as da
 import numpy as np
 import xarray as xr
 from sklearn.exceptions import ConvergenceWarning
@@ -30,7 +29,8 @@ from tqdm.auto import tqdm
 from geneb.catalog.models import MODELS
 from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
-from geneb.probe.cube import check_compatible, filled, merge_into, new_cube, open_cube, save_cube
+from geneb.probe.cube import (CELL_DIMS, check_compatible, filled, merge_into, new_cube,
+                              open_cube, save_cube)
 from geneb.probe.metrics import score
 from geneb.probe.protocol import ProbeProtocol
 from geneb.probe.sampling import few_shot_indices
@@ -135,7 +135,7 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     store = EmbeddingStore(store_path, mode="r")
     table = store.read_task_table(task_id)
-    X = da.from_zarr(store.open_embedding(model_id, task_id)).compute(scheduler="sync")
+    X = store.read_embedding(model_id, task_id)  # via dask, every chunk checksum-checked
     import torch
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):
@@ -204,6 +204,28 @@ def _share_full_fits(cube: xr.Dataset, protocol: ProbeProtocol) -> None:
                     cube["fitted"].values[mi, ti, ri, si] = False
 
 
+#: Cube attribute: "model\ttask" -> :meth:`EmbeddingStore.embedding_fingerprint` of the
+#: embeddings and task table each (model, task)'s cells were fitted on.
+FINGERPRINTS = "embedding_fingerprints"
+
+
+def _pair_key(model_id: str, task_id: str) -> str:
+    return f"{model_id}\t{task_id}"
+
+
+def _forget_changed(cube: xr.Dataset, old: dict[str, str], new: dict[str, str]) -> None:
+    """Empty the cells of (model, task) pairs whose embeddings or task changed since the
+    cube was filled, so they are fitted again rather than reported from stale data."""
+    for key, fp in new.items():
+        if old.get(key) not in (None, fp):
+            m, t = key.split("\t")
+            mi, ti = cube.indexes["model"].get_loc(m), cube.indexes["task"].get_loc(t)
+            for var in cube.data_vars.values():
+                if var.dims == CELL_DIMS:
+                    var.values[mi, ti] = {"f": np.nan, "i": -1, "b": False}.get(var.dtype.kind, "")
+    cube.attrs[FINGERPRINTS] = {**old, **new}
+
+
 def _client(scheduler, n_workers: int):
     """``(client, owned)``: a Client to use and whether we must close it."""
     from distributed import Client, LocalCluster
@@ -260,11 +282,15 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
                     max_shots)
     cube.attrs.update({"backend": engine.name, "store": str(store.path)})
+    prints = {_pair_key(m, t): store.embedding_fingerprint(m, t)
+              for m in model_ids for t in task_ids}
+    cube.attrs[FINGERPRINTS] = prints
     if out is not None and Path(out).exists():
         existing = open_cube(out)
         check_compatible(existing, protocol, engine.name, out)
         cube = merge_into(existing, cube)
         cube.attrs["backend"] = engine.name
+        _forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
         _share_full_fits(cube, protocol)
     done = filled(cube)
     jobs = []

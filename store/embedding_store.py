@@ -7,6 +7,7 @@ with the missing chunks only, and readers refuse an array that is not complete.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import signal
 import time
@@ -432,6 +433,63 @@ class EmbeddingStore:
                 f"incomplete (extraction was interrupted); re-run the same `geneb extract` "
                 f"command to finish them, or pass allow_incomplete=True to read what is there")
         return self._array(model_id, task_id)
+
+    def embedding_fingerprint(self, model_id: str, task_id: str) -> str:
+        """A short hash that changes whenever what a probe would see changes.
+
+        It covers the task's labels, splits and sequence hashes, the array's identity
+        (its provenance config) and when it was completed, so a re-extracted array or a
+        changed task never matches results computed from the old one.
+        """
+        import json
+
+        table = self.read_task_table(task_id)
+        arr = self.open_embedding(model_id, task_id)
+        h = hashlib.blake2b(digest_size=12)
+        for part in (table.seq_hash, table.label, table.split):
+            h.update(np.ascontiguousarray(part).tobytes())
+        h.update(json.dumps({"config": arr.attrs.get("provenance", {}).get("config"),
+                             "completed": arr.attrs.get("completed"), "shape": arr.shape},
+                            sort_keys=True, default=str).encode())
+        return h.hexdigest()
+
+    def read_embedding(self, model_id: str, task_id: str) -> np.ndarray:
+        """Read a complete embedding array through dask and check every chunk.
+
+        Each chunk is compared with the checksum recorded when it was written, so a
+        deleted chunk file (which zarr would read as zeros) or a damaged one is never
+        handed out as embeddings.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_sequences, dim)
+
+        Raises
+        ------
+        StoreFormatError
+            Naming the array and the first bad chunk, when a chunk is missing, cannot be
+            decoded or does not match its checksum.
+        """
+        import dask.array as da
+
+        arr = self.open_embedding(model_id, task_id)
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        fix = f"run `geneb store verify {self.path}` and re-extract it"
+        try:
+            X = da.from_zarr(arr).compute(scheduler="sync")
+        except Exception as exc:  # codec errors surface as several exception types
+            raise StoreFormatError(f"embeddings {where} in {self.path!r} cannot be decoded "
+                                   f"({type(exc).__name__}: {exc}); {fix}") from None
+        group = self.root[layout.embedding_path(model_id, task_id)]
+        if layout.CHECKSUM_NAME not in group:
+            return X  # an older store without checksums: nothing to compare with
+        sums = group[layout.CHECKSUM_NAME][:]
+        rows = arr.chunks[0]
+        for i, expected in enumerate(sums):
+            if expected and block_checksum(X[i * rows:(i + 1) * rows]) != expected:
+                raise StoreFormatError(f"embeddings {where} in {self.path!r}: chunk {i} does not "
+                                       f"match its checksum (missing or damaged file); {fix}")
+        return X
 
     def embeddings(self) -> list[tuple[str, str, str]]:
         """``(model_id, task_id, status)`` of every embedding array in the store.
