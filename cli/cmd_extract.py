@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from geneb.catalog.models import POOLING_KINDS
+from geneb.cli.probe_options import positive_int
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
 from geneb.extract import extract
 from geneb.extract.options import LONG_MODES, PRECISIONS, ExtractOptions
@@ -33,15 +34,15 @@ def add_parser(sub) -> None:
     g.add_argument("--long", choices=LONG_MODES, default="truncate",
                    help="sequences longer than the model limit: truncate (reference, counted) "
                         "or sliding windows averaged")
-    g.add_argument("--window", type=int, default=None, help="window length in tokens "
+    g.add_argument("--window", type=positive_int, default=None, help="window length in tokens "
                    "(default: the model limit)")
-    g.add_argument("--stride", type=int, default=None, help="window step in tokens "
+    g.add_argument("--stride", type=positive_int, default=None, help="window step in tokens "
                    "(default: half the window)")
     g.add_argument("--reverse-complement", action="store_true",
                    help="average each embedding with that of the reverse complement")
     g.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="auto: bf16 autocast on a CUDA GPU, fp32 on CPU")
-    g.add_argument("--batch-size", type=int, default=64,
+    g.add_argument("--batch-size", type=positive_int, default=64,
                    help="sequences per forward pass to start with (halved on out-of-memory)")
     g.add_argument("--device", default=None, help="cuda, cuda:1, cpu (default: GPU if any)")
     g.add_argument("--trust-remote-code", action="store_true",
@@ -51,7 +52,7 @@ def add_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address: spread (model, task, chunks) units over its "
                         "workers, all writing into --store (a path every worker can reach)")
-    p.add_argument("--chunk-rows", type=int, default=None,
+    p.add_argument("--chunk-rows", type=positive_int, default=None,
                    help="rows per stored chunk, the unit of resumption and distribution")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",

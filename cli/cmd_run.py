@@ -11,7 +11,9 @@ from geneb.cli.options import add_model_args, add_task_args, selected_models, se
 from geneb.cli.outputs import write_report_files
 from geneb.extract import extract
 from geneb.cli.probe_options import add_probe_args, probe_kwargs
-from geneb.probe import get_backend, run_probes
+from geneb.cli.paths import check_cube_output, check_output_folder
+from geneb.probe import get_backend, open_cube, run_probes
+from geneb.probe.cube import check_compatible
 from geneb.store import EmbeddingStore
 
 
@@ -39,15 +41,20 @@ def run(args: argparse.Namespace) -> int:
     tasks = selected_tasks(args)
     models = selected_models(args)
     probe = probe_kwargs(args)
-    get_backend(args.backend, probe["protocol"], device=args.device,
-                exact_reference=args.exact_reference)  # bad backend/device: fail before work
+    engine = get_backend(args.backend, probe["protocol"], device=args.device,
+                         exact_reference=args.exact_reference)  # fail before any work
+    check_output_folder(args.out)
+    cube_path = args.out / "cube.zarr"
+    check_cube_output(cube_path)
+    if cube_path.exists():  # a cube made with other settings: refuse before hours of extraction
+        check_compatible(open_cube(cube_path), probe["protocol"], engine.name, cube_path)
     store_path = args.store or args.out / "emb.zarr"
     print(f"geneb run: {len(models)} models x {len(tasks)} tasks -> {args.out}", file=sys.stderr)
     store = EmbeddingStore(store_path, mode="a", lock_timeout=args.lock_timeout)
     extract(store, models, tasks, show_progress=not args.quiet)
     t_extract = time.perf_counter() - t0
     cube = run_probes(store, [m.model_id for m in models], [t.task_id for t in tasks],
-                      out=args.out / "cube.zarr", show_progress=not args.quiet, **probe)
+                      out=cube_path, show_progress=not args.quiet, **probe)
     t_probe = time.perf_counter() - t0 - t_extract
     text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
                                                         "probe_s": round(t_probe, 1)})

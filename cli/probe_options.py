@@ -9,6 +9,17 @@ from geneb.probe import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
 from geneb.probe.backends import BACKEND_CHOICES
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_probe_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("probe engine and settings (defaults: the GENEB protocol)")
     g.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
@@ -20,11 +31,11 @@ def add_probe_args(p: argparse.ArgumentParser) -> None:
                    help="use scikit-learn itself, to reproduce published GENEB numbers bit for bit")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask scheduler to run on (tcp://host:8786); default an in-process cluster")
-    g.add_argument("--workers", type=int, default=None,
+    g.add_argument("--workers", type=positive_int, default=None,
                    help="parallel (model, task) blocks of the in-process cluster "
                         "(default: min(blocks, cores)); BLAS threads = cores // workers")
     g.add_argument("--C", type=float, default=1.0, dest="C", help="inverse L2 strength (1.0)")
-    g.add_argument("--max-iter", type=int, default=1000, help="optimiser iterations (1000)")
+    g.add_argument("--max-iter", type=positive_int, default=1000, help="optimiser iterations (1000)")
     g.add_argument("--tol", type=float, default=1e-4, help="gradient tolerance (1e-4)")
     g.add_argument("--standardize", action="store_true",
                    help="scale features to unit variance (not GENEB: raw embeddings)")

@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from geneb.catalog.models import MODELS
+from geneb.core.errors import InputError
 from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
 from geneb.probe.cube import (CELL_DIMS, check_compatible, filled, merge_into, new_cube,
@@ -122,7 +123,8 @@ def blas_threads_per_block(worker_threads: int, cores: int | None = None) -> int
 
 def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbeProtocol,
                 backend: str, device: str | None, exact_reference: bool,
-                todo: list[tuple[str, int]]) -> list[Cell]:
+                todo: list[tuple[str, int]],
+                storage_options: dict | None = None) -> list[Cell]:
     """Worker side of one (model, task): read the slice, fit the ``todo`` cells."""
     try:
         from distributed import get_worker
@@ -133,7 +135,7 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     # catch_warnings() in a backend is not thread-safe; non-convergence is recorded per cell
     # (``converged``), so silence the warning for the whole worker process
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    store = EmbeddingStore(store_path, mode="r")
+    store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     table = store.read_task_table(task_id)
     X = store.read_embedding(model_id, task_id)  # via dask, every chunk checksum-checked
     import torch
@@ -226,13 +228,23 @@ def _forget_changed(cube: xr.Dataset, old: dict[str, str], new: dict[str, str]) 
     cube.attrs[FINGERPRINTS] = {**old, **new}
 
 
+def _portable(path: str) -> str:
+    """A store location workers elsewhere can open: URLs as they are, paths made absolute."""
+    return path if "://" in path else str(Path(path).resolve())
+
+
 def _client(scheduler, n_workers: int):
     """``(client, owned)``: a Client to use and whether we must close it."""
     from distributed import Client, LocalCluster
     if scheduler is not None and not isinstance(scheduler, str):
         return scheduler, False  # an existing Client
     if scheduler:
-        return Client(scheduler, set_as_default=False), True
+        try:
+            return Client(scheduler, set_as_default=False, timeout="10s"), True
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start "
+                             f"one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+                             f"or leave --scheduler out") from None
     cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False,
                            dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster, set_as_default=False), True
@@ -242,7 +254,8 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
                protocol: ProbeProtocol = ProbeProtocol(), backend: str = "sklearn",
                device: str | None = None, exact_reference: bool = False,
                out: str | Path | None = None, scheduler=None, n_workers: int | None = None,
-               checkpoint_seconds: float = 30.0, show_progress: bool = True) -> xr.Dataset:
+               checkpoint_seconds: float = 30.0, show_progress: bool = True,
+               pairs: list[tuple[str, str]] | None = None) -> xr.Dataset:
     """Probe every (model, task) in the store and return the result cube.
 
     Parameters
@@ -266,6 +279,9 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         Threads of the in-process cluster (default ``min(blocks, cores)``).
     checkpoint_seconds : float
         Save progress to ``out`` at most this often (0: after every block).
+    pairs : list of (model_id, task_id), optional
+        Probe only these pairs (the cube still spans all models and tasks; other cells
+        stay empty). Default: every model on every task.
 
     Returns
     -------
@@ -273,17 +289,18 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         The cube (with ``out``: the whole saved cube, old cells included).
     """
     engine = get_backend(backend, protocol, device=device, exact_reference=exact_reference)
+    model_ids, task_ids = list(dict.fromkeys(model_ids)), list(dict.fromkeys(task_ids))
+    wanted = list(dict.fromkeys(pairs)) if pairs is not None else \
+        [(m, t) for m in model_ids for t in task_ids]
     tables = {t: store.read_task_table(t) for t in task_ids}
-    for m in model_ids:  # fail before any work on a missing or incomplete array
-        for t in task_ids:
-            store.open_embedding(m, t)
+    for m, t in wanted:  # fail before any work on a missing or incomplete array
+        store.open_embedding(m, t)
     max_shots = max((max(k or 0 for _, k in protocol.regimes) * len(np.unique(tb.label))
                      for tb in tables.values()), default=1)
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
                     max_shots)
     cube.attrs.update({"backend": engine.name, "store": str(store.path)})
-    prints = {_pair_key(m, t): store.embedding_fingerprint(m, t)
-              for m in model_ids for t in task_ids}
+    prints = {_pair_key(m, t): store.embedding_fingerprint(m, t) for m, t in wanted}
     cube.attrs[FINGERPRINTS] = prints
     if out is not None and Path(out).exists():
         existing = open_cube(out)
@@ -294,26 +311,28 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         _share_full_fits(cube, protocol)
     done = filled(cube)
     jobs = []
-    for m in model_ids:
-        for t in task_ids:
-            todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
-                    if not bool(done.sel(model=m, task=t, regime=r, seed=s))]
-            if todo:
-                jobs.append((m, t, todo))
-    if out is not None and (jobs or not Path(out).exists()):
-        save_cube(cube, out)
+    for m, t in wanted:
+        todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
+                if not bool(done.sel(model=m, task=t, regime=r, seed=s))]
+        if todo:
+            jobs.append((m, t, todo))
     if not jobs:
+        if out is not None and not Path(out).exists():
+            save_cube(cube, out)
         return cube
 
     n_workers = n_workers or min(len(jobs), os.cpu_count() or 1)
+    client, owned = _client(scheduler, n_workers)  # an unreachable scheduler: nothing saved
+    if out is not None:
+        save_cube(cube, out)
     bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
                disable=not show_progress, leave=False)
-    client, owned = _client(scheduler, n_workers)
     last_save = time.monotonic()
     try:
         from distributed import as_completed
-        futures = {client.submit(probe_block, str(store.path), m, t, protocol, backend, device,
-                                 exact_reference, todo, pure=False): (m, t)
+        futures = {client.submit(probe_block, _portable(store.path), m, t, protocol, backend,
+                                 device, exact_reference, todo, store.storage_options,
+                                 pure=False): (m, t)
                    for m, t, todo in jobs}
         with client.as_current():
             for fut in as_completed(futures):

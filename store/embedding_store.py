@@ -114,6 +114,7 @@ class EmbeddingStore:
         self.path = self.location.text
         self.mode = mode
         self.lock_timeout = lock_timeout
+        self.storage_options = dict(storage_options or {})  #: to reopen it elsewhere
         if mode == "r":
             self.root = self._open_read(storage_options)
             self._check_format()

@@ -49,6 +49,9 @@ def _auto(protocol: ProbeProtocol, device: str | None) -> ProbeBackend:
     try:
         return BACKENDS.get("torch")(protocol, device=device)
     except Exception as exc:  # torch missing or broken: cuML if present, else the reference
+        if device is not None:  # an explicit device that cannot be honoured is an error
+            raise InputError(f"--device {device}: the torch probe backend cannot use it "
+                             f"({exc}); leave --device out to let auto choose") from None
         reason = f"{type(exc).__name__}: {exc}"
     if cuml_backend.cuml_available():
         return BACKENDS.get("cuml")(protocol)
