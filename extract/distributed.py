@@ -13,6 +13,8 @@ With GPUs, start one worker per GPU (``dask-cuda-worker`` or ``LocalCUDACluster`
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -21,7 +23,7 @@ from geneb.catalog.models import ModelSpec
 from geneb.core.errors import InputError
 from geneb.extract.featurizer import Featurizer, build_featurizer
 from geneb.extract.options import ExtractOptions
-from geneb.extract.runner import (ExtractResult, missing_chunks, open_writers, planned_ids,
+from geneb.extract.runner import (RUN_COUNTERS, ExtractResult, missing_chunks, open_writers, planned_ids,
                                   reset_counters, write_chunks)
 from geneb.store import EmbeddingStore
 from geneb.tasks.data import TaskData
@@ -75,7 +77,6 @@ def extract_distributed(store: EmbeddingStore, models: list[ModelSpec], tasks: l
     chunks_per_unit : int
         Store chunks per work unit.
     """
-    import time
 
     from distributed import Client, as_completed
 
@@ -101,6 +102,20 @@ def _run(client, store, models, tasks, dtype, chunk_rows, options, chunks_per_un
     results: list[ExtractResult] = []
     jobs = []  # (spec, task, writers, units)
     futures = {}
+    where = str(Path(store.path).resolve())  # workers may run in another folder
+    try:
+        return _submit_and_finish(client, store, models, tasks, dtype, chunk_rows, options,
+                                  chunks_per_unit, show_progress, as_completed, t0, results,
+                                  jobs, futures, where)
+    finally:  # the client holds the array locks: release them whatever happened
+        for job in jobs:
+            for _, w in job["writers"]:
+                w.close()
+
+
+def _submit_and_finish(client, store, models, tasks, dtype, chunk_rows, options,
+                       chunks_per_unit, show_progress, as_completed, t0, results, jobs,
+                       futures, where) -> list[ExtractResult]:
     for spec in models:
         ids = planned_ids(spec, options)
         todo = [t for t in tasks
@@ -123,7 +138,7 @@ def _run(client, store, models, tasks, dtype, chunk_rows, options, chunks_per_un
                    "stats": []}
             jobs.append(job)
             for unit in units:
-                fut = client.submit(_run_unit, store.path, spec, options, task_f, unit, dtype,
+                fut = client.submit(_run_unit, where, spec, options, task_f, unit, dtype,
                                     chunk_rows, outputs, dim, pure=False)
                 futures[fut] = job
     total = sum(j["task"].n for j in jobs)
@@ -138,12 +153,15 @@ def _run(client, store, models, tasks, dtype, chunk_rows, options, chunks_per_un
         tokens = sum(s["n_tokens"] for s in st)
         padded = sum(s["n_padded_tokens"] for s in st)
         n = sum(s["n"] for s in st)
-        extra = {"device": sorted({str(s["device"]) for s in st}),
+        extra = {"device": ", ".join(sorted({str(s["device"]) for s in st})),
                  "n_truncated": sum(s["n_truncated"] for s in st),
                  "n_windowed": sum(s["n_windowed"] for s in st),
                  "padding_waste": round(padded / max(tokens + padded, 1), 4),
                  "scheduler": "dask",
                  "n_work_units": len(st)}
+        if job["resumed"]:  # as in the single-process path: per-run counters are not kept
+            for key in RUN_COUNTERS:
+                extra.pop(key, None)
         for vid, w in job["writers"]:
             w.finalize(**extra)
             results.append(ExtractResult(vid, job["task"].task_id,

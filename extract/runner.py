@@ -135,19 +135,23 @@ def extract_task(store: EmbeddingStore, featurizer: Featurizer, task: TaskData, 
     """
     t0 = time.perf_counter()
     writers = open_writers(store, featurizer, task, dtype=dtype, chunk_rows=chunk_rows)
-    if all(store.embedding_status(vid, task.task_id) == "complete" for vid, _ in writers):
-        return [ExtractResult(vid, task.task_id, "skipped", 0, 0.0) for vid, _ in writers]
-    missing = missing_chunks(writers)
-    resumed = len(missing) < writers[0][1].n_chunks
-    reset_counters(featurizer)
-    n_done = write_chunks(writers, featurizer, task, missing, progress)
-    extra = {"device": "cpu", "model_revision": featurizer.spec.option("revision"),
-             **featurizer.provenance()}
-    if resumed:  # these counters would cover only the rows embedded in this run
-        for key in RUN_COUNTERS:
-            extra.pop(key, None)
-    for _, w in writers:
-        w.finalize(**extra)
+    try:  # the writers hold inter-process locks: release them on every path
+        if all(store.embedding_status(vid, task.task_id) == "complete" for vid, _ in writers):
+            return [ExtractResult(vid, task.task_id, "skipped", 0, 0.0) for vid, _ in writers]
+        missing = missing_chunks(writers)
+        resumed = len(missing) < writers[0][1].n_chunks
+        reset_counters(featurizer)
+        n_done = write_chunks(writers, featurizer, task, missing, progress)
+        extra = {"device": "cpu", "model_revision": featurizer.spec.option("revision"),
+                 **featurizer.provenance()}
+        if resumed:  # these counters would cover only the rows embedded in this run
+            for key in RUN_COUNTERS:
+                extra.pop(key, None)
+        for _, w in writers:
+            w.finalize(**extra)
+    finally:
+        for _, w in writers:
+            w.close()
     seconds = time.perf_counter() - t0
     return [ExtractResult(vid, task.task_id, "resumed" if resumed else "written", n_done, seconds)
             for vid, _ in writers]
