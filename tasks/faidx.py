@@ -13,13 +13,6 @@ from pathlib import Path
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.registry import did_you_mean
 
-_COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
-
-
-def reverse_complement(seq: str) -> str:
-    """Reverse complement, IUPAC-aware (``N`` stays ``N``)."""
-    return seq.translate(_COMPLEMENT)[::-1]
-
 
 @dataclass(frozen=True)
 class FaiEntry:

@@ -9,7 +9,8 @@ import pytest
 from geneb.core import InputError, MissingDataError
 from geneb.tasks import (load_fasta_task, load_genomic_benchmark, load_genomic_benchmark_coords,
                          load_gue_task, load_nt_task)
-from geneb.tasks.faidx import FastaIndex, build_fai, reverse_complement
+from geneb.core.sequences import reverse_complement
+from geneb.tasks.faidx import FastaIndex, build_fai
 
 
 def _seqs(n, length=30, seed=0):
