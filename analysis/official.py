@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,6 +21,7 @@ import xarray as xr
 
 from geneb.catalog.models import MODELS
 from geneb.catalog.tasks import TASKS
+from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import geneb_version, sha256_bytes
 from geneb.core.registry import did_you_mean
@@ -435,9 +435,7 @@ def write_submission(doc: dict, path: str | Path) -> Path:
     validate_submission(doc)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
     return path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from geneb.analysis.scaling import model_table, pareto_frontier, scaling_correla
 from geneb.analysis.stability import (bootstrap_scores, category_rank_correlations,
                                       macro_micro_agreement)
 from geneb.analysis.variance import DEFAULT_SD_THRESHOLD, high_variance_tasks, task_spread
+from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import geneb_version, library_versions
 
 #: Section ids, in page order (the browser test checks each is shown).
@@ -418,8 +418,6 @@ def write_report(cube: xr.Dataset, out: str | Path, *, title: str | None = None,
     paths = {}
     for kind, text in docs.items():
         path = out / f"report.{kind}"
-        tmp = out / f".report.{kind}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, text)
         paths[kind] = path
     return paths

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -11,13 +10,12 @@ import pandas as pd
 import xarray as xr
 
 from geneb.analysis import format_leaderboard, leaderboard_frame, task_frame
+from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import library_versions
 
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.6f")
-    os.replace(tmp, path)
+    atomic_write_text(path, df.to_csv(index=False, float_format="%.6f"))
 
 
 def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None) -> str:
@@ -32,7 +30,5 @@ def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None)
             "protocol": cube.attrs.get("protocol"), "backend": cube.attrs.get("backend"),
             "models": [str(m) for m in cube["model"].values],
             "tasks": [str(t) for t in cube["task"].values], **(timings or {})}
-    tmp = out / ".run_info.json.tmp"
-    tmp.write_text(json.dumps(info, indent=1, default=str) + "\n")
-    os.replace(tmp, out / "run_info.json")
+    atomic_write_text(out / "run_info.json", json.dumps(info, indent=1, default=str) + "\n")
     return format_leaderboard(cube)
