@@ -30,7 +30,7 @@ def build_fai(path: Path) -> list[FaiEntry]:
     entries: list[FaiEntry] = []
     name = None
     length = offset = line_bases = line_bytes = 0
-    last_short = False
+    last_short = blank = False
     pos = 0
     with open(path, "rb") as fh:
         for line in fh:
@@ -40,13 +40,18 @@ def build_fai(path: Path) -> list[FaiEntry]:
                     entries.append(FaiEntry(name, length, offset, line_bases, line_bytes))
                 name = line[1:].split()[0].decode() if line[1:].split() else ""
                 length = line_bases = line_bytes = 0
-                last_short = False
+                last_short = blank = False
                 offset = pos + n
             elif name is not None:
                 bases = len(line.rstrip(b"\r\n"))
                 if bases == 0:
+                    blank = True
                     pos += n
                     continue
+                if blank:  # samtools: "Different line length in sequence"
+                    raise InputError(f"{path}: sequence {name!r} has a blank line followed by "
+                                     f"more sequence; remove blank lines inside records "
+                                     f"before indexing")
                 if line_bases == 0:
                     line_bases, line_bytes = bases, n
                 elif last_short or bases > line_bases:

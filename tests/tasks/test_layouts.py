@@ -150,6 +150,18 @@ def test_fai_index_and_fetch_match_in_memory_slices(tmp_path):
     assert reverse_complement("AACGTN") == "NACGTT"
 
 
+def test_fai_refuses_blank_line_inside_a_record_but_allows_trailing_blank_lines(tmp_path):
+    fa = tmp_path / "gap.fa"
+    fa.write_text(">chr1\nACGT\n\nTTTT\nGG\n")  # used to fetch 'ACGTTTTTG' for [0, 10)
+    with pytest.raises(InputError, match=r"'chr1'.*blank line"):
+        FastaIndex(fa)
+    assert not (tmp_path / "gap.fa.fai").exists()
+    ok = tmp_path / "ok.fa"
+    ok.write_text(">chr1\nACGT\nTT\n\n>chr2\nGGGG\n\n")
+    idx = FastaIndex(ok)
+    assert idx.fetch("chr1", 0, 6) == "ACGTTT" and idx.fetch("chr2", 0, 4) == "GGGG"
+
+
 def test_genomic_benchmarks_coordinates_cut_from_genome(tmp_path):
     rng = np.random.default_rng(5)
     chroms = {"chr1": "".join(rng.choice(list("ACGT"), 300)), "chrX": "".join(rng.choice(list("ACGT"), 120))}
