@@ -75,3 +75,14 @@ def test_task_ids_from_file_names_and_configs_are_validated(tmp_path, task_csv):
     with pytest.raises(InputError, match="task id 'x/y'"):
         load_fasta_task(fa, r"label=(\w+)", split_pattern=r"split=(\w+)", task_id="x/y")
     assert load_task_file(task_csv, task_id="ok.id_1+2-b").task_id == "ok.id_1+2-b"
+
+
+def test_train_split_with_one_class_is_refused_at_load_time(tmp_path):
+    p = tmp_path / "onetrain.csv"  # used to pass with a warning and crash the probe later
+    p.write_text("sequence,label,split\nACGT,a,train\nACGA,a,train\nACGG,b,test\nACGC,a,test\n")
+    with pytest.raises(InputError, match=r"onetrain.csv: task 'onetrain': the train split holds only class 'a'.*'b'"):
+        load_task_file(p)
+    ok = tmp_path / "notest.csv"  # a class missing only from test stays a warning
+    ok.write_text("sequence,label,split\nACGT,a,train\nACGA,b,train\nACGG,a,test\n")
+    t = load_task_file(ok)
+    assert "class 'b' has no test rows" in t.prep["warnings"]
