@@ -98,7 +98,7 @@ def test_nt_arrow_save_to_disk_layout_and_unused_validation(tmp_path):
 
 def test_nt_csv_with_split_column(tmp_path):
     df = _nt_frame(("enhancers",))
-    df["split"] = ["train", "test"] * 6
+    df["split"] = ["train", "train", "test", "test"] * 3  # both classes in each split
     df.to_csv(tmp_path / "nt.csv", index=False)
     t = load_nt_task(tmp_path / "nt.csv", "enhancers")
     assert t.train_index.size == 6 and t.spec.category == "Enhancers"
