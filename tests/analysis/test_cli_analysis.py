@@ -67,3 +67,18 @@ def test_recommend_category_on_the_shipped_results(capsys):
     assert "Splice Sites" in err and err.startswith("geneb: error:")
     assert main(["recommend", "--task", "nope.csv"]) == 2
     assert "--store" in capsys.readouterr().err
+
+
+def test_bootstrap_zero_is_refused_up_front(tmp_path, capsys):
+    from geneb.analysis.official import load_official_cube
+    from geneb.analysis.stability import bootstrap_scores
+    from geneb.core.errors import InputError
+
+    out = tmp_path / "rep"  # used to write the CSVs, then die with an IndexError
+    assert main(["report", "--cube", str(tmp_path / "c.zarr"), "--out", str(out),
+                 "--bootstrap", "0"]) == 2
+    assert "--bootstrap" in capsys.readouterr().err and not out.exists()
+    assert main(["recommend", "--category", "Splice Sites", "--bootstrap", "-3"]) == 2
+    assert "give 1 or more" in capsys.readouterr().err
+    with pytest.raises(InputError, match="n_boot=0"):
+        bootstrap_scores(load_official_cube(), n_boot=0)
