@@ -82,3 +82,34 @@ def test_bootstrap_zero_is_refused_up_front(tmp_path, capsys):
     assert "give 1 or more" in capsys.readouterr().err
     with pytest.raises(InputError, match="n_boot=0"):
         bootstrap_scores(load_official_cube(), n_boot=0)
+
+
+def test_import_results_out_never_overwrites_a_store_or_other_folder(tmp_path, capsys):
+    from geneb.cli.guards import is_result_cube
+    from geneb.store import EmbeddingStore
+
+    sub = tmp_path / "s.json"
+    sub.write_text(json.dumps(release_json("example_submission")))
+    store = tmp_path / "emb.zarr"  # used to be replaced by the cube without a word
+    EmbeddingStore(store, mode="a")
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "a.txt").write_text("keep me")
+    for path, force, words in ((store, True, "is an embedding store"),
+                               (other, True, "is not a geneb result cube"),
+                               (other / "a.txt", True, "is not a geneb result cube")):
+        assert main(["import-results", str(sub), "--out", str(path)]
+                    + (["--force"] if force else [])) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("geneb: error: --out") and words in err and len(err.splitlines()) == 1
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
+    assert (other / "a.txt").read_text() == "keep me" and not is_result_cube(store)
+    cube = tmp_path / "c.zarr"
+    assert main(["import-results", str(sub), "--out", str(cube)]) == 0 and is_result_cube(cube)
+    assert main(["import-results", str(sub), "--out", str(cube)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["import-results", str(sub), "--out", str(cube), "--force"]) == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["import-results", str(sub), "--out", str(empty)]) == 0
