@@ -113,3 +113,47 @@ def test_import_results_out_never_overwrites_a_store_or_other_folder(tmp_path, c
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["import-results", str(sub), "--out", str(empty)]) == 0
+
+
+def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+    from geneb.analysis.report import analysis_view
+    from geneb.catalog import TASKS
+    from geneb.cli.outputs import write_report_files
+    from geneb.probe import ProbeProtocol
+    from geneb.probe.cube import new_cube
+
+    tids = release_task_ids()
+    meta = {"params": [np.nan], "pretraining_group": ["none"]}
+    on_official = new_cube(["kmer-4"], tids, ProbeProtocol(seeds=(13, 17)), meta,
+                           {"category": [TASKS.get(t).category for t in tids]}, max_shots=2)
+    on_mine = new_cube(["kmer-5"], ["my_task"], ProbeProtocol(seeds=(13, 17)), meta,
+                       {"category": ["other"]}, max_shots=2)
+    rng = np.random.default_rng(0)
+    for cube in (on_official, on_mine):
+        for v in ("mcc", "accuracy", "f1_macro"):
+            cube[v].values[:] = rng.uniform(0.1, 0.6, cube[v].shape)
+    from geneb.analysis.official import with_official
+    combined = with_official(combine_cubes(on_official, on_mine), load_official_cube())
+    out = tmp_path / "rep"
+    (out).mkdir()
+    (out / "leaderboard_other_tasks.csv").write_text("stale\n")
+    text = write_report_files(combined, out)
+    lb = pd.read_csv(out / "leaderboard.csv")
+    view, dropped = analysis_view(combined)
+    # used to be NaN for every model: the published ones have no score on "my_task"
+    assert lb["macro_MCC"].notna().all() and dropped == ["kmer-5"]
+    assert set(lb["model"]) == {str(m) for m in view["model"].values}
+    assert "kmer-4" in set(lb["model"]) and "kmer-5" not in set(lb["model"])
+    assert (lb["n_tasks"] == len(tids)).all()
+    other = pd.read_csv(out / "leaderboard_other_tasks.csv")
+    assert set(other["model"]) == {"kmer-5"} and other["macro_MCC"].notna().all()
+    ranked_text = text.split("not ranked above")[0]
+    assert "nan" not in ranked_text.lower() and "kmer-4" in ranked_text
+    assert "kmer-5" in text.split("not ranked above")[1]
+    # no published results: one leaderboard, no other-tasks file left behind
+    write_report_files(on_official, out)
+    assert not (out / "leaderboard_other_tasks.csv").exists()
