@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from geneb.catalog.models import MODELS
@@ -532,19 +531,3 @@ def write_submission(doc: dict, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
     return path
-
-
-def published_leaderboard() -> pd.DataFrame:
-    """The shipped ``leaderboard.json`` as a long table: model, regime, metric, scope, value."""
-    rows = []
-    for regime, models in release_json("leaderboard")["data"].items():
-        for m in models:
-            for key in METRIC_KEYS.values():
-                rows.append({"model": m["model"], "regime": regime, "metric": key,
-                             "scope": "macro", "value": m[f"macro_{key}"]})
-                rows.append({"model": m["model"], "regime": regime, "metric": key,
-                             "scope": "micro", "value": m[f"micro_{key}"]})
-                for cat, v in m[f"cat_{key}"].items():
-                    rows.append({"model": m["model"], "regime": regime, "metric": key,
-                                 "scope": cat, "value": v})
-    return pd.DataFrame(rows)

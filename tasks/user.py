@@ -40,10 +40,6 @@ def user_source(task_id: str, home: str | Path | None = None) -> TaskSource:
     return read_task_config(path)
 
 
-def load_user_task(task_id: str, home: str | Path | None = None) -> TaskData:
-    return load_source(user_source(task_id, home))
-
-
 def user_quality(task_id: str, home: str | Path | None = None) -> dict | None:
     path = tasks_home(home) / f"{task_id}.quality.json"
     return json.loads(path.read_text()) if path.is_file() else None

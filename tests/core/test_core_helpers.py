@@ -61,3 +61,14 @@ def test_concurrent_writers_to_one_folder_do_not_share_a_temp_file(tmp_path):
     assert not errors
     assert p.read_bytes() in payloads
     assert [f.name for f in tmp_path.iterdir()] == ["run_info.json"]
+
+
+def test_removed_dead_code_stays_removed():
+    # no callers anywhere (code, tests, README); kept only as duplicate entry points
+    from geneb.analysis import official
+    from geneb.tasks import files, normalize, user
+
+    assert not hasattr(normalize, "normalize_sequences") and hasattr(normalize, "normalize")
+    assert not hasattr(user, "load_user_task") and hasattr(user, "user_source")
+    assert not hasattr(official, "published_leaderboard")
+    assert not hasattr(files, "_sort_key")
