@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.registry import did_you_mean
 
@@ -91,8 +92,9 @@ class FastaIndex:
             self.entries = {e.name: e for e in build_fai(self.path)}
             self.index_source = "built"
             try:
-                fai.write_text("".join(f"{e.name}\t{e.length}\t{e.offset}\t{e.line_bases}\t"
-                                       f"{e.line_bytes}\n" for e in self.entries.values()))
+                atomic_write_text(fai, "".join(
+                    f"{e.name}\t{e.length}\t{e.offset}\t{e.line_bases}\t{e.line_bytes}\n"
+                    for e in self.entries.values()))
                 self.index_source = str(fai)
             except OSError:
                 pass
