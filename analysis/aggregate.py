@@ -26,6 +26,27 @@ def task_scores(cube: xr.Dataset, metric: str = "mcc") -> xr.DataArray:
     return cube[metric].mean("seed", skipna=True)
 
 
+def sd_over_seeds(values: xr.DataArray) -> xr.DataArray:
+    """Sample standard deviation over the ``seed`` dim (ddof=1), NaN with fewer than 2 seeds.
+
+    The one sd convention of geneb's tables (``task_scores.csv``, ``seed_spread``).
+    """
+    n = values.notnull().sum("seed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # one seed: sd is NaN, masked below
+        return values.std("seed", ddof=1, skipna=True).where(n > 1)
+
+
+def task_sd(cube: xr.Dataset, metric: str = "mcc") -> xr.DataArray:
+    """Sample sd over seeds of one metric (see :func:`sd_over_seeds`).
+
+    Returns
+    -------
+    xarray.DataArray, dims (model, task, regime)
+    """
+    return sd_over_seeds(cube[metric])
+
+
 def present_categories(cube: xr.Dataset) -> list[str]:
     """Categories of the cube's tasks: the 13 GENEB ones in release order, then others."""
     cats = [str(c) for c in cube["category"].values]
@@ -81,9 +102,7 @@ def seed_spread(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
     """
     per_seed = macro_per_seed(cube, metric)
     n = per_seed.notnull().sum("seed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # one seed: sd is NaN, masked below
-        sd = per_seed.std("seed", ddof=1, skipna=True).where(n > 1)
+    sd = sd_over_seeds(per_seed)
     rows = []
     for m in per_seed["model"].values:
         for r in per_seed["regime"].values:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories, task_scores
+from geneb.analysis.aggregate import (category_scores, macro_micro, present_categories, task_scores,
+                                      task_sd)
 
 _METRIC_LABEL = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
 
@@ -41,12 +42,15 @@ def leaderboard_frame(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
 def task_frame(cube: xr.Dataset) -> pd.DataFrame:
     """Per (model, task, regime): seed mean and sd of MCC, accuracy and macro-F1.
 
-    ``mcc_sd`` (population sd over seeds) is NaN where a cell has fewer than 2 seeds
+    Columns model, task, category, regime, then ``mcc``, ``mcc_sd``, ``accuracy``,
+    ``accuracy_sd``, ``f1_macro``, ``f1_macro_sd``. Each sd is the sample sd over seeds
+    (ddof=1, as in :func:`seed_spread`), NaN where a cell has fewer than 2 seeds
     (published results carry only their seed mean).
     """
-    sd = cube["mcc"].std("seed", ddof=0, skipna=True).where(cube["mcc"].notnull().sum("seed") > 1)
-    cols = {"mcc": task_scores(cube, "mcc"), "mcc_sd": sd,
-            "accuracy": task_scores(cube, "accuracy"), "f1_macro": task_scores(cube, "f1_macro")}
+    cols = {}
+    for metric in ("mcc", "accuracy", "f1_macro"):
+        cols[metric] = task_scores(cube, metric)
+        cols[f"{metric}_sd"] = task_sd(cube, metric)
     dims = ("model", "task", "regime")
     shape = tuple(cube.sizes[d] for d in dims)
     grid = np.indices(shape).reshape(3, -1)

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from geneb.catalog.models import MODELS
 from geneb.catalog.tasks import TASKS
+from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import geneb_version, sha256_bytes
 from geneb.core.registry import did_you_mean
@@ -96,6 +95,97 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+#: Allowed range of each published metric.
+_METRIC_RANGE = {"MCC": (-1.0, 1.0), "Acc": (0.0, 1.0), "F1": (0.0, 1.0)}
+
+
+def _bad(source: str, where: str, what: str) -> InputError:
+    return InputError(f"{source!r}: {where} {what}; fix that entry or leave it out (missing "
+                      f"tasks are allowed)")
+
+
+def _check_score(value: object, key: str, source: str, where: str) -> None:
+    """A published score is null (missing) or a finite number in the metric's range."""
+    if value is None:
+        return
+    lo, hi = _METRIC_RANGE[key]
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not np.isfinite(value) or not lo <= value <= hi):
+        raise _bad(source, f"{where} = {value!r}", f"is not a number in [{lo:g}, {hi:g}] ({key})")
+
+
+def _check_params(value: object, source: str, where: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not np.isfinite(value) or value < 0):
+        raise _bad(source, f"{where} = {value!r}", "is not a parameter count (a number >= 0)")
+
+
+def _check_task_scores(tasks: object, keys: Sequence[str], source: str, where: str) -> None:
+    if not isinstance(tasks, dict):
+        raise _bad(source, where, f"is a {type(tasks).__name__}, not an object of task id -> "
+                                  f"scores")
+    for tid, vals in tasks.items():
+        if len(keys) == 1:  # release: task id -> one metric's value
+            _check_score(vals, keys[0], source, f"{where}/{tid}")
+            continue
+        if not isinstance(vals, dict):
+            raise _bad(source, f"{where}/{tid}", f"is a {type(vals).__name__}, not an object "
+                                                 f"with {', '.join(keys)}")
+        for k, v in vals.items():
+            if k not in keys:
+                raise _bad(source, f"{where}/{tid}", f"has key {k!r}; expected {', '.join(keys)}")
+            _check_score(v, k, source, f"{where}/{tid}/{k}")
+
+
+def check_release_doc(doc: dict, source: str) -> None:
+    """Types and ranges of a ``leaderboard_tasks.json`` document, before importing it.
+
+    Raises
+    ------
+    InputError
+        One line naming ``source`` and the first malformed entry.
+    """
+    if not isinstance(doc.get("data"), dict):
+        raise _bad(source, "data", "is not an object of regime -> models")
+    for regime, models in doc["data"].items():
+        if not isinstance(models, list):
+            raise _bad(source, f"data/{regime}", "is not a list of models")
+        for i, m in enumerate(models):
+            where = f"data/{regime}[{i}]"
+            if not isinstance(m, dict) or not isinstance(m.get("model"), str) or not m["model"]:
+                raise _bad(source, where, "has no model id (\"model\": a non-empty string)")
+            where = f"data/{regime}/{m['model']}"
+            _check_params(m.get("params"), source, f"{where}/params")
+            for key in METRIC_KEYS.values():
+                if f"task_{key}" not in m:
+                    raise _bad(source, where, f"lacks task_{key}")
+                _check_task_scores(m[f"task_{key}"], [key], source, f"{where}/task_{key}")
+
+
+def check_submission_doc(doc: dict, source: str) -> None:
+    """Types and ranges of a submission document, before importing it (tasks may be missing;
+    :func:`validate_submission` is the complete check for exporting).
+
+    Raises
+    ------
+    InputError
+        One line naming ``source`` and the first malformed entry.
+    """
+    if not isinstance(doc.get("model_id"), str) or not doc["model_id"]:
+        raise _bad(source, f"model_id = {doc.get('model_id')!r}", "is not a non-empty string")
+    meta = doc.get("meta", {})
+    if not isinstance(meta, dict):
+        raise _bad(source, "meta", f"is a {type(meta).__name__}, not an object")
+    _check_params(meta.get("params"), source, "meta/params")
+    if not isinstance(meta.get("display", ""), str):
+        raise _bad(source, f"meta/display = {meta['display']!r}", "is not a string")
+    if not isinstance(doc["results"], dict):
+        raise _bad(source, "results", f"is a {type(doc['results']).__name__}, not an object of "
+                                      f"regime -> task id -> scores")
+    for regime, tasks in doc["results"].items():
+        _check_task_scores(tasks, list(METRIC_KEYS.values()), source, f"results/{regime}")
+
+
 def _rows_from_release(doc: dict, source: str) -> list[dict]:
     rows = []
     for regime, models in doc["data"].items():
@@ -143,7 +233,9 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
     Raises
     ------
     InputError
-        Unknown task ids, unknown regimes, or one model given twice with different values.
+        Malformed entries (a score that is not a number in range, results that are not
+        objects), unknown task ids, unknown regimes, or one model given twice with
+        different values; naming the file and the entry.
     """
     docs: list[tuple[str, dict, str, str]] = []
     if paths is None:
@@ -160,6 +252,8 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
     official = {m["model"]: bool(m.get("official", True))
                 for ms in release_json("leaderboard")["data"].values() for m in ms}
     rows: list[dict] = []
+    for kind, doc, _, src in docs:
+        (check_release_doc if kind == "release" else check_submission_doc)(doc, src)
     for kind, doc, _, src in docs:
         new = _rows_from_release(doc, src) if kind == "release" else _rows_from_submission(doc, src)
         for r in new:
@@ -435,23 +529,5 @@ def write_submission(doc: dict, path: str | Path) -> Path:
     validate_submission(doc)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
     return path
-
-
-def published_leaderboard() -> pd.DataFrame:
-    """The shipped ``leaderboard.json`` as a long table: model, regime, metric, scope, value."""
-    rows = []
-    for regime, models in release_json("leaderboard")["data"].items():
-        for m in models:
-            for key in METRIC_KEYS.values():
-                rows.append({"model": m["model"], "regime": regime, "metric": key,
-                             "scope": "macro", "value": m[f"macro_{key}"]})
-                rows.append({"model": m["model"], "regime": regime, "metric": key,
-                             "scope": "micro", "value": m[f"micro_{key}"]})
-                for cat, v in m[f"cat_{key}"].items():
-                    rows.append({"model": m["model"], "regime": regime, "metric": key,
-                                 "scope": cat, "value": v})
-    return pd.DataFrame(rows)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,14 @@ from geneb.analysis.aggregate import category_scores, macro_micro, present_categ
 from geneb.analysis.compare import DEFAULT_PAIRS, MatchedPair, matched_comparisons
 from geneb.analysis.fewshot import (category_drops, category_winners, fewshot_drops,
                                     regime_rank_correlations, winner_change_counts)
-from geneb.analysis.official import PUBLISHED_SEED
 from geneb.analysis.scaling import model_table, pareto_frontier, scaling_correlations, smaller_wins
 from geneb.analysis.stability import (bootstrap_scores, category_rank_correlations,
                                       macro_micro_agreement)
 from geneb.analysis.variance import DEFAULT_SD_THRESHOLD, high_variance_tasks, task_spread
+from geneb.analysis.view import analysis_view, own_tasks_view
+from geneb.analysis.view import has_published as _has_published
+from geneb.analysis.view import main_regime as _main_regime
+from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import geneb_version, library_versions
 
 #: Section ids, in page order (the browser test checks each is shown).
@@ -59,10 +61,6 @@ class Section:
         self.blocks.append(Block("figure", caption, df, png))
 
 
-def _has_published(cube: xr.Dataset) -> bool:
-    return PUBLISHED_SEED in [int(s) for s in cube["seed"].values]
-
-
 def _own_models(cube: xr.Dataset) -> list[str]:
     if "source" in cube.coords:
         return [str(m) for m, s in zip(cube["model"].values, cube["source"].values)
@@ -70,36 +68,10 @@ def _own_models(cube: xr.Dataset) -> list[str]:
     return [] if _has_published(cube) else [str(m) for m in cube["model"].values]
 
 
-def _main_regime(cube: xr.Dataset) -> str:
-    regimes = [str(r) for r in cube["regime"].values]
-    return "full" if "full" in regimes else regimes[-1]
-
-
-def analysis_view(cube: xr.Dataset, metric: str = "mcc") -> tuple[xr.Dataset, list[str]]:
-    """The part of a cube the rankings can use, and the models left out of it.
-
-    With published results present, rankings use the tasks the published models have (the
-    official ones); models without a complete macro score there (e.g. a run on geneb-mini or
-    on your own task) are left out of the rankings and compared per category instead.
-    """
-    view = cube
-    if _has_published(cube):
-        published = cube["mcc"].sel(seed=PUBLISHED_SEED).notnull().any(["model", "regime"])
-        view = cube.isel(task=np.flatnonzero(published.values))
-    macro = macro_micro(view, metric)["macro"].sel(regime=_main_regime(view)).values
-    keep = np.isfinite(macro)
-    dropped = [str(m) for m, k in zip(view["model"].values, keep) if not k]
-    if keep.any() and not keep.all():
-        view = view.isel(model=np.flatnonzero(keep))
-    return view, dropped
-
-
 def _category_comparison(full: xr.Dataset, view: xr.Dataset, models: list[str], regime: str,
                          metric: str) -> pd.DataFrame:
     """Each of ``models``' category scores (on its own tasks) beside the published ones."""
-    mine = full.sel(model=models)
-    has = mine[metric].notnull().any(["model", "regime", "seed"]).values
-    own = category_scores(mine.isel(task=np.flatnonzero(has)), metric).sel(regime=regime)
+    own = category_scores(own_tasks_view(full, models, metric), metric).sel(regime=regime)
     pub = category_scores(view, metric).sel(regime=regime)
     rows = []
     for c in [str(c) for c in own["category"].values]:
@@ -418,8 +390,6 @@ def write_report(cube: xr.Dataset, out: str | Path, *, title: str | None = None,
     paths = {}
     for kind, text in docs.items():
         path = out / f"report.{kind}"
-        tmp = out / f".report.{kind}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, text)
         paths[kind] = path
     return paths

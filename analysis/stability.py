@@ -8,6 +8,7 @@ import xarray as xr
 from scipy import stats
 
 from geneb.analysis.aggregate import category_scores, macro_micro, present_categories
+from geneb.core.errors import InputError
 
 
 def category_rank_correlations(cube: xr.Dataset, regime: str = "full",
@@ -96,6 +97,9 @@ def bootstrap_scores(cube: xr.Dataset, regime: str = "full", metric: str = "mcc"
         score (point estimate), ci_low, ci_high, rank, rank_low, rank_high, p_top
         (share of replicates where the model ranks first).
     """
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise InputError(f"n_boot={n_boot!r}: the bootstrap needs at least 1 replicate "
+                         f"(--bootstrap N with N >= 1)")
     cats_all = np.asarray([str(c) for c in cube["category"].values])
     cats = categories or present_categories(cube)
     x = cube[metric].sel(regime=regime).transpose("model", "task", "seed").values.astype(float)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from geneb.analysis.official import import_results
+from geneb.cli.guards import check_cube_out
 from geneb.probe import save_cube
 
 
@@ -16,11 +17,14 @@ def add_parser(sub) -> None:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="leaderboard_tasks.json(.gz), submission JSON files, or folders holding "
                         "them (default: the GENEB release copy shipped with geneb)")
-    p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr)")
+    p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr); "
+                   "an existing path is refused unless it is a result cube and --force is given")
+    p.add_argument("--force", action="store_true", help="replace an existing result cube at --out")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_cube_out(args.out, args.force)
     cube = import_results(args.paths or None)
     save_cube(cube, args.out)
     sources = sorted({str(s) for s in cube["source"].values})

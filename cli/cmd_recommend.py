@@ -19,6 +19,7 @@ from pathlib import Path
 
 from geneb.analysis.official import load_official_cube
 from geneb.analysis.recommend import format_recommendation, recommend, recommendation_json
+from geneb.cli.options import positive_int
 from geneb.core.errors import InputError, MissingDataError
 from geneb.probe import open_cube
 
@@ -40,7 +41,7 @@ def add_parser(sub) -> None:
     p.add_argument("--regime", default="full", help="1shot, 10shot or full (default full)")
     p.add_argument("--max-params", type=float, default=None, help="largest model size, e.g. 1e8")
     p.add_argument("--top", type=int, default=None, help="show only the best N")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+    p.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
                    help="bootstrap replicates for the intervals (default 1000)")
     p.add_argument("--json", action="store_true", help="JSON output for programs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from geneb.analysis.official import load_official_cube, with_official
+from geneb.cli.options import positive_int
 from geneb.cli.outputs import write_report_files
 from geneb.probe import open_cube
 
@@ -23,7 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--with-official", action="store_true",
                    help="add the published GENEB results to compare with")
     p.add_argument("--no-html", action="store_true", help="only the leaderboard CSVs and text")
-    p.add_argument("--bootstrap", type=int, default=500, metavar="N",
+    p.add_argument("--bootstrap", type=positive_int, default=500, metavar="N",
                    help="bootstrap replicates for the rank intervals (default 500)")
     p.add_argument("--exclude", nargs="+", default=(), metavar="MODEL",
                    help="also compute the scaling correlation without these models")

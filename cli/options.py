@@ -19,6 +19,17 @@ from geneb.tasks.config import TaskSource
 from geneb.tasks.user import user_source, user_task_ids
 
 
+def positive_int(text: str) -> int:
+    """argparse ``type`` for counts that must be at least 1 (``--bootstrap N``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give 1 or more")
+    return value
+
+
 def add_load_args(p: argparse.ArgumentParser) -> None:
     """Options every task loader honours (--ambiguity, --no-subsample)."""
     g = p.add_argument_group("reading task data")

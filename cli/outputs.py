@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -11,28 +10,48 @@ import pandas as pd
 import xarray as xr
 
 from geneb.analysis import format_leaderboard, leaderboard_frame, task_frame
+from geneb.analysis.view import analysis_view, own_tasks_view
+from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import library_versions
 
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.6f")
-    os.replace(tmp, path)
+    atomic_write_text(path, df.to_csv(index=False, float_format="%.6f"))
+
+
+#: Leaderboard of the models a ranking leaves out (they ran on other tasks than the
+#: published ones), written only when there are such models.
+OTHER_TASKS_CSV = "leaderboard_other_tasks.csv"
 
 
 def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None) -> str:
     """Write ``leaderboard.csv``, ``task_scores.csv`` and ``run_info.json`` into ``out``.
 
+    The leaderboard ranks the same view as the HTML report (:func:`analysis_view`): with
+    published results in the cube, the official tasks and the models complete on them.
+    Models left out (e.g. runs on your own tasks) are listed separately, on their own
+    tasks, in ``leaderboard_other_tasks.csv`` and after the text leaderboard.
+
     Returns the text leaderboard.
     """
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_csv(leaderboard_frame(cube), out / "leaderboard.csv")
+    view, dropped = analysis_view(cube)
+    ranked = set(str(m) for m in view["model"].values)
+    others = [m for m in dropped if m not in ranked]
+    _atomic_csv(leaderboard_frame(view), out / "leaderboard.csv")
+    if others:
+        other_view = own_tasks_view(cube, others)
+        _atomic_csv(leaderboard_frame(other_view), out / OTHER_TASKS_CSV)
+    else:
+        (out / OTHER_TASKS_CSV).unlink(missing_ok=True)  # stale from an earlier report
     _atomic_csv(task_frame(cube), out / "task_scores.csv")
     info = {"command": " ".join(["geneb", *sys.argv[1:]]), "versions": library_versions(),
             "protocol": cube.attrs.get("protocol"), "backend": cube.attrs.get("backend"),
             "models": [str(m) for m in cube["model"].values],
             "tasks": [str(t) for t in cube["task"].values], **(timings or {})}
-    tmp = out / ".run_info.json.tmp"
-    tmp.write_text(json.dumps(info, indent=1, default=str) + "\n")
-    os.replace(tmp, out / "run_info.json")
-    return format_leaderboard(cube)
+    atomic_write_text(out / "run_info.json", json.dumps(info, indent=1, default=str) + "\n")
+    text = format_leaderboard(view)
+    if others:
+        text += (f"\nnot ranked above (no complete results on these tasks): {', '.join(others)}; "
+                 f"on their own tasks ({OTHER_TASKS_CSV}):\n" + format_leaderboard(other_view))
+    return text

@@ -22,17 +22,12 @@ import torch
 
 from geneb.catalog.models import ModelSpec
 from geneb.core.errors import InputError, MissingDataError
+from geneb.core.sequences import reverse_complement
 from geneb.extract.featurizer import FAMILIES, Featurizer
 from geneb.extract.options import ExtractOptions
 from geneb.extract.pooling import BATCH_DEPENDENT, POOLINGS
 
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
-
-
-def reverse_complement(seq: str) -> str:
-    """Reverse complement of a DNA string (other letters are kept, reversed)."""
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def pick_device(requested: str | None = None) -> torch.device:

@@ -395,16 +395,38 @@ class EmbeddingStore:
             lock.release()
             raise
 
-    def _check_same_settings(self, model_id: str, task_id: str, n: int, dim: int, dtype: str,
-                             provenance: dict[str, Any]) -> None:
-        """Refuse to reopen an existing array with another config, shape or dtype."""
+    def settings_conflict(self, model_id: str, task_id: str, n: int, dim: int, dtype: str,
+                          provenance: dict[str, Any]) -> list[str]:
+        """How an existing array differs from these settings (empty when they match).
+
+        Parameters
+        ----------
+        n, dim : int
+            The (n_sequences, dim) shape the caller would write.
+        dtype : str
+        provenance : dict
+            Its ``"config"`` is compared key by key with the stored one.
+
+        Returns
+        -------
+        list of str
+            One entry per difference, each naming the setting once: the config keys
+            that differ, then ``shape A vs B`` and ``dtype A vs B``.
+        """
         arr = self._array(model_id, task_id)
         new_id, old_id = _identity(provenance), _identity(arr.attrs.get("provenance", {}))
         diff = sorted(k for k in set(old_id) | set(new_id) if old_id.get(k) != new_id.get(k))
         if arr.shape != (n, dim):
             diff.append(f"shape {arr.shape} vs {(n, dim)}")
         if np.dtype(arr.dtype) != np.dtype(dtype):
-            diff.append(f"dtype {arr.dtype} vs {dtype}")
+            # the config usually records dtype too: name it once, with both values
+            diff = [d for d in diff if d != "dtype"] + [f"dtype {arr.dtype} vs {dtype}"]
+        return diff
+
+    def _check_same_settings(self, model_id: str, task_id: str, n: int, dim: int, dtype: str,
+                             provenance: dict[str, Any]) -> None:
+        """Refuse to reopen an existing array with another config, shape or dtype."""
+        diff = self.settings_conflict(model_id, task_id, n, dim, dtype, provenance)
         if diff:
             raise StoreFormatError(
                 f"embeddings of model {model_id!r} on task {task_id!r} already exist in "

@@ -278,9 +278,14 @@ def merge(out: str | Path, sources: list[str | Path], show_progress: bool = Fals
     plan: list[MergeAction] = []
     seen_tasks: dict[str, EmbeddingStore] = {}
     seen_emb: dict[tuple[str, str], EmbeddingStore] = {}
+    dst_incomplete: set[tuple[str, str]] = set()
     if dst is not None:
         seen_tasks = {t: dst for t in dst.task_ids()}
-        seen_emb = {(m, t): dst for m, t, s in dst.embeddings() if s == layout.STATUS_COMPLETE}
+        for m, t, s in dst.embeddings():
+            if s == layout.STATUS_COMPLETE:
+                seen_emb[(m, t)] = dst
+            else:
+                dst_incomplete.add((m, t))
     for src in srcs:
         for t in src.task_ids():
             if t in seen_tasks:
@@ -307,6 +312,16 @@ def merge(out: str | Path, sources: list[str | Path], show_progress: bool = Fals
                         f"and {src.path!r} ({why}); merge refused (nothing written)")
                 plan.append(MergeAction(src.path, "embedding", f"{m}/{t}", "identical", (m, t)))
             else:
+                if (m, t) in dst_incomplete:  # the copy would resume it: settings must match
+                    X = src.open_embedding(m, t)
+                    diff = dst.settings_conflict(m, t, X.shape[0], X.shape[1], str(X.dtype),
+                                                 dict(X.attrs.get("provenance", {})))
+                    if diff:
+                        raise StoreFormatError(
+                            f"embeddings of {m!r} on {t!r} are incomplete in {dst.path!r} with "
+                            f"other settings than in {src.path!r} ({', '.join(diff)}); merge "
+                            f"refused (nothing written): merge into a new folder, or delete "
+                            f"{layout.embedding_path(m, t)} from {dst.path!r} first")
                 seen_emb[(m, t)] = src
                 plan.append(MergeAction(src.path, "embedding", f"{m}/{t}", "copy", (m, t)))
     target = EmbeddingStore(out, mode="a")

@@ -60,8 +60,8 @@ def assemble_task(sequences: Sequence, labels: Sequence, split: Sequence | np.nd
     Raises
     ------
     InputError
-        Empty or invalid sequence, missing label, bad split value, fewer than two classes,
-        or a split with no rows; naming the place.
+        Empty or invalid sequence, missing label, bad split value, fewer than two classes
+        (overall or in the train split), or a split with no rows; naming the place.
     """
     prep = {**(prep or {})}
     warnings = list(prep.pop("warnings", []))
@@ -93,6 +93,12 @@ def assemble_task(sequences: Sequence, labels: Sequence, split: Sequence | np.nd
     for c, name in enumerate(SPLITS):
         if not (split_codes == c).any():
             raise InputError(f"{where}: no {name} rows; a task needs both train and test rows")
+    train_classes = [classes[c] for c in np.unique(y[split_codes == 0])]
+    if len(train_classes) < 2:
+        missing = [c for c in classes if c not in train_classes]
+        raise InputError(f"{where}: task {spec.task_id!r}: the train split holds only class {train_classes[0]!r} "
+                         f"(no train rows of {', '.join(map(repr, missing))}); a probe needs at "
+                         f"least two classes in train: move rows of another class to train")
     for c, name in enumerate(classes):
         for s, sname in enumerate(SPLITS):
             if not ((y == c) & (split_codes == s)).any():

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.files import read_yaml
 from geneb.core.registry import did_you_mean
@@ -161,9 +162,7 @@ def read_task_config(path: str | Path) -> TaskSource:
 def write_task_config(src: TaskSource, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(src.to_dict(), sort_keys=False))
-    tmp.replace(path)
+    atomic_write_text(path, yaml.safe_dump(src.to_dict(), sort_keys=False))
     return path
 
 

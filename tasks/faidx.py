@@ -10,15 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.registry import did_you_mean
-
-_COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
-
-
-def reverse_complement(seq: str) -> str:
-    """Reverse complement, IUPAC-aware (``N`` stays ``N``)."""
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 @dataclass(frozen=True)
@@ -37,7 +31,7 @@ def build_fai(path: Path) -> list[FaiEntry]:
     entries: list[FaiEntry] = []
     name = None
     length = offset = line_bases = line_bytes = 0
-    last_short = False
+    last_short = blank = False
     pos = 0
     with open(path, "rb") as fh:
         for line in fh:
@@ -47,13 +41,18 @@ def build_fai(path: Path) -> list[FaiEntry]:
                     entries.append(FaiEntry(name, length, offset, line_bases, line_bytes))
                 name = line[1:].split()[0].decode() if line[1:].split() else ""
                 length = line_bases = line_bytes = 0
-                last_short = False
+                last_short = blank = False
                 offset = pos + n
             elif name is not None:
                 bases = len(line.rstrip(b"\r\n"))
                 if bases == 0:
+                    blank = True
                     pos += n
                     continue
+                if blank:  # samtools: "Different line length in sequence"
+                    raise InputError(f"{path}: sequence {name!r} has a blank line followed by "
+                                     f"more sequence; remove blank lines inside records "
+                                     f"before indexing")
                 if line_bases == 0:
                     line_bases, line_bytes = bases, n
                 elif last_short or bases > line_bases:
@@ -93,8 +92,9 @@ class FastaIndex:
             self.entries = {e.name: e for e in build_fai(self.path)}
             self.index_source = "built"
             try:
-                fai.write_text("".join(f"{e.name}\t{e.length}\t{e.offset}\t{e.line_bases}\t"
-                                       f"{e.line_bytes}\n" for e in self.entries.values()))
+                atomic_write_text(fai, "".join(
+                    f"{e.name}\t{e.length}\t{e.offset}\t{e.line_bases}\t{e.line_bytes}\n"
+                    for e in self.entries.values()))
                 self.index_source = str(fai)
             except OSError:
                 pass

@@ -14,7 +14,7 @@ import pandas as pd
 from geneb.catalog.tasks import TaskSpec
 from geneb.core.errors import InputError
 from geneb.core.provenance import sha256_file
-from geneb.tasks.assemble import assemble_task, label_sort_key
+from geneb.tasks.assemble import assemble_task
 from geneb.tasks.data import TaskData
 from geneb.tasks.options import LoadOptions
 from geneb.tasks.specs import user_spec
@@ -23,8 +23,6 @@ from geneb.tasks.tables import pick_column, read_table
 SEQUENCE_COLUMNS = ("sequence", "text", "seq")
 LABEL_COLUMNS = ("label", "labels", "class", "y")
 SPLIT_COLUMNS = ("split",)
-
-_sort_key = label_sort_key  # kept for older imports
 
 
 def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,

@@ -17,7 +17,8 @@ from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import sha256_file
 from geneb.tasks.assemble import assemble_task
 from geneb.tasks.data import TaskData
-from geneb.tasks.faidx import FastaIndex, reverse_complement
+from geneb.core.sequences import reverse_complement
+from geneb.tasks.faidx import FastaIndex
 from geneb.tasks.multi import RowStack
 from geneb.tasks.options import LoadOptions
 from geneb.tasks.specs import user_spec

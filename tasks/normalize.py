@@ -107,8 +107,3 @@ def normalize(raw: Iterable, where: str, *, ambiguity: str = "n",
         out.append(upper)
     return NormalizedSequences(tuple(out), dict(counts), n_amb, n_lower)
 
-
-def normalize_sequences(raw: Iterable, where: str, *, ambiguity: str = "n",
-                        locate: Callable[[int], str] = csv_row) -> tuple[str, ...]:
-    """Like :func:`normalize`, returning only the sequences."""
-    return normalize(raw, where, ambiguity=ambiguity, locate=locate).sequences

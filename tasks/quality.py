@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from geneb.core.atomic import atomic_write_text
+from geneb.core.sequences import reverse_complement
 from geneb.tasks.data import SPLITS, TaskData
-from geneb.tasks.faidx import reverse_complement
 
 #: A logistic regression on GC content, length or both reaching this test MCC flags the task.
 SHORTCUT_MCC = 0.5
@@ -162,9 +163,7 @@ def write_quality(report: dict, path: str | Path) -> Path:
     """Write a report as JSON (atomically: a temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(report, indent=2, sort_keys=False) + "\n")
     return path
 
 

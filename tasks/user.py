@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from geneb.catalog.tasks import TASKS
@@ -17,8 +16,7 @@ from geneb.core.registry import did_you_mean
 from geneb.tasks.config import TaskSource, load_source, read_task_config, write_task_config
 from geneb.tasks.data import TaskData
 from geneb.tasks.quality import quality_report, write_quality
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+from geneb.tasks.specs import validate_task_id
 
 
 def tasks_home(home: str | Path | None = None) -> Path:
@@ -42,10 +40,6 @@ def user_source(task_id: str, home: str | Path | None = None) -> TaskSource:
     return read_task_config(path)
 
 
-def load_user_task(task_id: str, home: str | Path | None = None) -> TaskData:
-    return load_source(user_source(task_id, home))
-
-
 def user_quality(task_id: str, home: str | Path | None = None) -> dict | None:
     path = tasks_home(home) / f"{task_id}.quality.json"
     return json.loads(path.read_text()) if path.is_file() else None
@@ -62,9 +56,7 @@ def add_user_task(src: TaskSource, home: str | Path | None = None, *,
     (TaskData, report dict, path of the stored YAML)
     """
     task = load_source(src)
-    tid = task.task_id
-    if not _ID.match(tid):
-        raise InputError(f"task id {tid!r} may hold only letters, digits and . _ + -; set task_id")
+    tid = validate_task_id(task.task_id)
     if tid in TASKS:
         raise InputError(f"task id {tid!r} is a catalog task; choose another task_id")
     folder = tasks_home(home)

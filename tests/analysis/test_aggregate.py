@@ -38,3 +38,22 @@ def test_leaderboard_table_and_text():
     text = format_leaderboard(cube)
     assert "macro full" in text and "Splice Sites" in text
     assert isinstance(pd.read_csv(pd.io.common.StringIO(df.to_csv(index=False))), pd.DataFrame)
+
+
+def test_task_frame_has_sample_sd_over_seeds_for_every_metric():
+    from geneb.analysis import seed_spread, task_frame
+
+    cube = _cube()
+    rng = np.random.default_rng(1)
+    for v in ("accuracy", "f1_macro"):
+        cube[v].values[:] = rng.uniform(0, 1, size=cube[v].shape)
+    df = task_frame(cube).set_index(["model", "task", "regime"])
+    assert list(df.columns) == ["category", "mcc", "mcc_sd", "accuracy", "accuracy_sd",
+                                "f1_macro", "f1_macro_sd"]
+    for metric in ("mcc", "accuracy", "f1_macro"):
+        vals = cube[metric].sel(model="b", task="t3", regime="10shot").values
+        # ddof=1 like seed_spread (mcc_sd used ddof=0; accuracy/F1 had no sd at all)
+        assert df.loc[("b", "t3", "10shot"), f"{metric}_sd"] == pytest.approx(np.std(vals, ddof=1))
+    one_seed = cube.isel(seed=[0])
+    assert task_frame(one_seed)[["mcc_sd", "accuracy_sd", "f1_macro_sd"]].isna().all().all()
+    assert seed_spread(one_seed)["macro_sd"].isna().all()

@@ -67,3 +67,93 @@ def test_recommend_category_on_the_shipped_results(capsys):
     assert "Splice Sites" in err and err.startswith("geneb: error:")
     assert main(["recommend", "--task", "nope.csv"]) == 2
     assert "--store" in capsys.readouterr().err
+
+
+def test_bootstrap_zero_is_refused_up_front(tmp_path, capsys):
+    from geneb.analysis.official import load_official_cube
+    from geneb.analysis.stability import bootstrap_scores
+    from geneb.core.errors import InputError
+
+    out = tmp_path / "rep"  # used to write the CSVs, then die with an IndexError
+    assert main(["report", "--cube", str(tmp_path / "c.zarr"), "--out", str(out),
+                 "--bootstrap", "0"]) == 2
+    assert "--bootstrap" in capsys.readouterr().err and not out.exists()
+    assert main(["recommend", "--category", "Splice Sites", "--bootstrap", "-3"]) == 2
+    assert "give 1 or more" in capsys.readouterr().err
+    with pytest.raises(InputError, match="n_boot=0"):
+        bootstrap_scores(load_official_cube(), n_boot=0)
+
+
+def test_import_results_out_never_overwrites_a_store_or_other_folder(tmp_path, capsys):
+    from geneb.cli.guards import is_result_cube
+    from geneb.store import EmbeddingStore
+
+    sub = tmp_path / "s.json"
+    sub.write_text(json.dumps(release_json("example_submission")))
+    store = tmp_path / "emb.zarr"  # used to be replaced by the cube without a word
+    EmbeddingStore(store, mode="a")
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "a.txt").write_text("keep me")
+    for path, force, words in ((store, True, "is an embedding store"),
+                               (other, True, "is not a geneb result cube"),
+                               (other / "a.txt", True, "is not a geneb result cube")):
+        assert main(["import-results", str(sub), "--out", str(path)]
+                    + (["--force"] if force else [])) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("geneb: error: --out") and words in err and len(err.splitlines()) == 1
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
+    assert (other / "a.txt").read_text() == "keep me" and not is_result_cube(store)
+    cube = tmp_path / "c.zarr"
+    assert main(["import-results", str(sub), "--out", str(cube)]) == 0 and is_result_cube(cube)
+    assert main(["import-results", str(sub), "--out", str(cube)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["import-results", str(sub), "--out", str(cube), "--force"]) == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["import-results", str(sub), "--out", str(empty)]) == 0
+
+
+def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+    from geneb.analysis.report import analysis_view
+    from geneb.catalog import TASKS
+    from geneb.cli.outputs import write_report_files
+    from geneb.probe import ProbeProtocol
+    from geneb.probe.cube import new_cube
+
+    tids = release_task_ids()
+    meta = {"params": [np.nan], "pretraining_group": ["none"]}
+    on_official = new_cube(["kmer-4"], tids, ProbeProtocol(seeds=(13, 17)), meta,
+                           {"category": [TASKS.get(t).category for t in tids]}, max_shots=2)
+    on_mine = new_cube(["kmer-5"], ["my_task"], ProbeProtocol(seeds=(13, 17)), meta,
+                       {"category": ["other"]}, max_shots=2)
+    rng = np.random.default_rng(0)
+    for cube in (on_official, on_mine):
+        for v in ("mcc", "accuracy", "f1_macro"):
+            cube[v].values[:] = rng.uniform(0.1, 0.6, cube[v].shape)
+    from geneb.analysis.official import with_official
+    combined = with_official(combine_cubes(on_official, on_mine), load_official_cube())
+    out = tmp_path / "rep"
+    (out).mkdir()
+    (out / "leaderboard_other_tasks.csv").write_text("stale\n")
+    text = write_report_files(combined, out)
+    lb = pd.read_csv(out / "leaderboard.csv")
+    view, dropped = analysis_view(combined)
+    # used to be NaN for every model: the published ones have no score on "my_task"
+    assert lb["macro_MCC"].notna().all() and dropped == ["kmer-5"]
+    assert set(lb["model"]) == {str(m) for m in view["model"].values}
+    assert "kmer-4" in set(lb["model"]) and "kmer-5" not in set(lb["model"])
+    assert (lb["n_tasks"] == len(tids)).all()
+    other = pd.read_csv(out / "leaderboard_other_tasks.csv")
+    assert set(other["model"]) == {"kmer-5"} and other["macro_MCC"].notna().all()
+    ranked_text = text.split("not ranked above")[0]
+    assert "nan" not in ranked_text.lower() and "kmer-4" in ranked_text
+    assert "kmer-5" in text.split("not ranked above")[1]
+    # no published results: one leaderboard, no other-tasks file left behind
+    write_report_files(on_official, out)
+    assert not (out / "leaderboard_other_tasks.csv").exists()

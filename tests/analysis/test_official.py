@@ -173,3 +173,51 @@ def test_export_refuses_with_the_list_of_missing_tasks(tmp_path):
     msg = str(err.value)
     assert "3 of the 100" in msg and all(t in msg for t in tids[97:])
     assert not (tmp_path / "x.json").exists()
+
+
+H3 = "InstaDeepAI_nucleotide_transformer_downstream_tasks_H3"
+
+
+def _mutated_submission(mutate):
+    doc = release_json("example_submission")
+    mutate(doc)
+    return doc
+
+
+@pytest.mark.parametrize("mutate, words", [
+    # used to end in a ValueError traceback (float("a"))
+    (lambda d: d["results"]["full"][H3].update(MCC="a"), f"results/full/{H3}/MCC = 'a'"),
+    # used to end in an AttributeError ('list' object has no attribute 'items')
+    (lambda d: d.update(results=[]), "results is a list"),
+    (lambda d: d["results"].update(full=[1, 2]), "results/full is a list"),
+    (lambda d: d["results"]["full"].update({H3: 0.5}), f"results/full/{H3} is a float"),
+    (lambda d: d["results"]["10shot"][H3].update(Acc=1.5), "Acc = 1.5 is not a number in [0, 1] (Acc)"),
+    (lambda d: d["results"]["1shot"][H3].update(MCC=True), "MCC = True"),
+    (lambda d: d["results"]["1shot"][H3].update(mcc=0.1), "has key 'mcc'"),
+    (lambda d: d["meta"].update(params="big"), "meta/params = 'big'"),
+    (lambda d: d.update(model_id=7), "model_id = 7"),
+])
+def test_import_names_the_file_and_entry_of_a_malformed_submission(tmp_path, mutate, words):
+    p = tmp_path / "sub.json"
+    p.write_text(json.dumps(_mutated_submission(mutate)))
+    with pytest.raises(InputError) as err:
+        import_results([p])
+    msg = str(err.value)
+    assert str(p) in msg and words in msg and len(msg.splitlines()) == 1, msg
+
+
+def test_import_allows_missing_tasks_and_checks_release_files(tmp_path):
+    def drop(d):
+        for tasks in d["results"].values():
+            tasks.pop(H3)
+    p = tmp_path / "partial.json"
+    p.write_text(json.dumps(_mutated_submission(drop)))
+    cube = import_results([p])
+    assert np.isnan(cube["mcc"].sel(task=H3).values).all()
+    doc = release_json("tasks")
+    doc["data"]["full"][0]["task_MCC"][H3] = "0.3"
+    bad = tmp_path / "lt.json"
+    bad.write_text(json.dumps(doc))
+    model = doc["data"]["full"][0]["model"]
+    with pytest.raises(InputError, match=f"data/full/{model}/task_MCC/{H3} = '0.3'"):
+        import_results([bad])

@@ -11,7 +11,7 @@ from transformers import AutoModel, AutoTokenizer
 from geneb.catalog.models import user_model
 from geneb.core.errors import InputError, MissingDataError
 from geneb.extract import build_featurizer
-from geneb.extract.hf import reverse_complement
+from geneb.core.sequences import reverse_complement
 from geneb.extract.options import ExtractOptions
 
 SEQS = ["ACGTACGTAACCGGTT", "GGA", "ACGTTGCAACGTAGCTAGCTAGGATCCA", "TTTTAAAACCCCGGGGACGTN",

@@ -233,3 +233,44 @@ def test_unreadable_array_metadata_is_named_not_a_traceback(tmp_path, capsys):
         assert main(argv + target) == 2
         err = capsys.readouterr().err
         assert "embeddings/m2/t2" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, capsys):
+    # out.zarr holds an unfinished m1/t1 made with pooling "cls"; the sources hold finished
+    # arrays made with pooling "mean". The merge used to copy m2/* first and only then fail
+    # on m1/t1, suggesting `--store` (an extract flag).
+    out = EmbeddingStore(tmp_path / "out.zarr", mode="a")
+    out.write_task_table("t1", **_table(40))
+    w = out.begin_embedding("m1", "t1", n=40, dim=6, dtype="float16", chunk_rows=16,
+                            provenance={"config": {"model_id": "m1", "pooling": "cls",
+                                                   "dtype": "float16"}})
+    w.write_chunk(0, np.ones((16, 6)))
+    w.close()
+    make_store(tmp_path / "a.zarr", models=("m2",), tasks=("t1", "t2"), seed=1)
+    b = EmbeddingStore(tmp_path / "b.zarr", mode="a")
+    b.write_task_table("t1", **_table(40))
+    w = b.begin_embedding("m1", "t1", n=40, dim=6, chunk_rows=16,
+                          provenance={"config": {"model_id": "m1", "pooling": "mean",
+                                                 "dtype": "float32"}})
+    for i in w.missing_chunks():
+        sl = w.chunk_slice(i)
+        w.write_chunk(i, np.zeros((sl.stop - sl.start, 6)))
+    w.finalize()
+    before = sorted(p for p in (tmp_path / "out.zarr").rglob("*"))
+    assert main(["store", "merge", str(tmp_path / "out.zarr"), str(tmp_path / "a.zarr"),
+                 str(tmp_path / "b.zarr"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geneb: error:") and len(err.splitlines()) == 1
+    assert "'m1' on 't1' are incomplete" in err and "pooling" in err and "refused" in err
+    assert "--store" not in err and err.count("dtype") == 1, err
+    assert sorted(p for p in (tmp_path / "out.zarr").rglob("*")) == before
+    # same settings: the unfinished destination array is completed from the source
+    out2 = EmbeddingStore(tmp_path / "out2.zarr", mode="a")
+    out2.write_task_table("t1", **_table(40))
+    w = out2.begin_embedding("m1", "t1", n=40, dim=6, chunk_rows=16,
+                             provenance={"config": {"model_id": "m1", "pooling": "mean",
+                                                    "dtype": "float32"}})
+    w.write_chunk(0, np.zeros((16, 6)))
+    w.close()
+    tools.merge(tmp_path / "out2.zarr", [tmp_path / "b.zarr"])
+    assert ("m1", "t1", "complete") in EmbeddingStore(tmp_path / "out2.zarr").embeddings()

@@ -9,7 +9,8 @@ import pytest
 from geneb.core import InputError, MissingDataError
 from geneb.tasks import (load_fasta_task, load_genomic_benchmark, load_genomic_benchmark_coords,
                          load_gue_task, load_nt_task)
-from geneb.tasks.faidx import FastaIndex, build_fai, reverse_complement
+from geneb.core.sequences import reverse_complement
+from geneb.tasks.faidx import FastaIndex, build_fai
 
 
 def _seqs(n, length=30, seed=0):
@@ -97,7 +98,7 @@ def test_nt_arrow_save_to_disk_layout_and_unused_validation(tmp_path):
 
 def test_nt_csv_with_split_column(tmp_path):
     df = _nt_frame(("enhancers",))
-    df["split"] = ["train", "test"] * 6
+    df["split"] = ["train", "train", "test", "test"] * 3  # both classes in each split
     df.to_csv(tmp_path / "nt.csv", index=False)
     t = load_nt_task(tmp_path / "nt.csv", "enhancers")
     assert t.train_index.size == 6 and t.spec.category == "Enhancers"
@@ -147,6 +148,18 @@ def test_fai_index_and_fetch_match_in_memory_slices(tmp_path):
         assert idx.fetch(name, a, b) == chroms[name][a:b]
     assert idx.fetch("1", 0, 5) == chroms["chr1"][:5]  # "chr" prefix optional
     assert reverse_complement("AACGTN") == "NACGTT"
+
+
+def test_fai_refuses_blank_line_inside_a_record_but_allows_trailing_blank_lines(tmp_path):
+    fa = tmp_path / "gap.fa"
+    fa.write_text(">chr1\nACGT\n\nTTTT\nGG\n")  # used to fetch 'ACGTTTTTG' for [0, 10)
+    with pytest.raises(InputError, match=r"'chr1'.*blank line"):
+        FastaIndex(fa)
+    assert not (tmp_path / "gap.fa.fai").exists()
+    ok = tmp_path / "ok.fa"
+    ok.write_text(">chr1\nACGT\nTT\n\n>chr2\nGGGG\n\n")
+    idx = FastaIndex(ok)
+    assert idx.fetch("chr1", 0, 6) == "ACGTTT" and idx.fetch("chr2", 0, 4) == "GGGG"
 
 
 def test_genomic_benchmarks_coordinates_cut_from_genome(tmp_path):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from geneb.tasks import load_task_file, quality_report
-from geneb.tasks.faidx import reverse_complement
+from geneb.core.sequences import reverse_complement
 from geneb.tasks.quality import format_quality, write_quality
 
 

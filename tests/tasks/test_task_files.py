@@ -53,3 +53,36 @@ def test_bad_letter_error_names_the_row(tmp_path):
     p.write_text("sequence,label,split\nACGT,a,train\nAC-GT,b,test\n")
     with pytest.raises(InputError, match="row 3"):
         load_task_file(p)
+
+
+def test_task_ids_from_file_names_and_configs_are_validated(tmp_path, task_csv):
+    from geneb.tasks.config import load_source, read_task_config
+    from geneb.tasks.fasta import load_fasta_task
+
+    hidden = tmp_path / ".x.csv"  # used to give task id "" (and a broken store layout)
+    hidden.write_text(task_csv.read_text())
+    with pytest.raises(InputError, match=r"task id '' is not valid.*letters, digits"):
+        load_task_file(hidden)
+    for bad in ("..", "a/b", "-x", "a b"):
+        with pytest.raises(InputError, match=f"task id {bad!r} is not valid"):
+            load_task_file(task_csv, task_id=bad)
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text(f"task_id: '..'\npath: {task_csv}\n")  # used to end in a zarr traceback
+    with pytest.raises(InputError, match=r"task id '\.\.' is not valid"):
+        load_source(read_task_config(cfg))
+    fa = tmp_path / "f.fa"
+    fa.write_text(">s1 label=a split=train\nACGT\n>s2 label=b split=test\nACGA\n")
+    with pytest.raises(InputError, match="task id 'x/y'"):
+        load_fasta_task(fa, r"label=(\w+)", split_pattern=r"split=(\w+)", task_id="x/y")
+    assert load_task_file(task_csv, task_id="ok.id_1+2-b").task_id == "ok.id_1+2-b"
+
+
+def test_train_split_with_one_class_is_refused_at_load_time(tmp_path):
+    p = tmp_path / "onetrain.csv"  # used to pass with a warning and crash the probe later
+    p.write_text("sequence,label,split\nACGT,a,train\nACGA,a,train\nACGG,b,test\nACGC,a,test\n")
+    with pytest.raises(InputError, match=r"onetrain.csv: task 'onetrain': the train split holds only class 'a'.*'b'"):
+        load_task_file(p)
+    ok = tmp_path / "notest.csv"  # a class missing only from test stays a warning
+    ok.write_text("sequence,label,split\nACGT,a,train\nACGA,b,train\nACGG,a,test\n")
+    t = load_task_file(ok)
+    assert "class 'b' has no test rows" in t.prep["warnings"]

@@ -1,0 +1,68 @@
+"""Checks on output paths before a command writes anything there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from geneb.core.errors import InputError
+
+#: The dims of every result-cube variable (as ``geneb.probe.cube.CELL_DIMS``; read from
+#: the Zarr metadata here so the check loads no data and imports no probe code).
+_CUBE_DIMS = {"model", "task", "regime", "seed"}
+#: Root attribute of an embedding store (``geneb.store.layout.ROOT_KEY``).
+_STORE_KEY = "geneb_store"
+
+
+def _zarr_json(path: Path) -> dict | None:
+    try:
+        doc = json.loads((path / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def is_result_cube(path: str | Path) -> bool:
+    """True when ``path`` is a saved geneb result cube (a Zarr v3 group with an ``mcc``
+    array over model, task, regime, seed) and not an embedding store.
+
+    Only metadata documents are read, so the check is cheap on any size of cube.
+    """
+    path = Path(path)
+    root = _zarr_json(path)
+    if root is None or root.get("node_type") != "group":
+        return False
+    if _STORE_KEY in (root.get("attributes") or {}):
+        return False
+    mcc = _zarr_json(path / "mcc")
+    return (mcc is not None and mcc.get("node_type") == "array"
+            and _CUBE_DIMS <= set(mcc.get("dimension_names") or ()))
+
+
+def check_cube_out(path: str | Path, force: bool, flag: str = "--out") -> None:
+    """Refuse an output path that a result cube must not replace.
+
+    A missing path or an empty folder is fine; an existing result cube is replaced only
+    with ``force``; anything else (an embedding store, another folder, a file) is never
+    overwritten.
+
+    Raises
+    ------
+    InputError
+        One line naming the path and what to do.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir() and not any(path.iterdir()):
+        return
+    root = _zarr_json(path) if path.is_dir() else None
+    if root is not None and _STORE_KEY in (root.get("attributes") or {}):
+        raise InputError(f"{flag} {str(path)!r} is an embedding store, not a result cube; "
+                         f"refusing to overwrite it: give another path (e.g. cube.zarr)")
+    if not is_result_cube(path):
+        raise InputError(f"{flag} {str(path)!r} exists and is not a geneb result cube; "
+                         f"refusing to overwrite it: give a new path")
+    if not force:
+        raise InputError(f"{flag} {str(path)!r} already holds a result cube; add --force to "
+                         f"replace it, or give another path")
