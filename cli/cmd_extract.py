@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from geneb.catalog.models import POOLING_KINDS
-from geneb.cli.probe_options import positive_int
+from geneb.cli.options import positive_int
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
 from geneb.extract import extract
 from geneb.extract.options import LONG_MODES, PRECISIONS, ExtractOptions

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from geneb.cli.probe_options import add_probe_args, probe_kwargs
-from geneb.cli.paths import check_cube_output
+from geneb.cli.guards import check_cube_out
 from geneb.core.errors import InputError, UnknownNameError
 from geneb.core.registry import did_you_mean
 from geneb.probe import get_backend, run_probes
@@ -43,7 +43,7 @@ def _known(names: list[str] | None, known: list[str], kind: str, store: str) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    check_cube_output(args.out)
+    check_cube_out(args.out, force=False, extend=True)
     kwargs = probe_kwargs(args)
     get_backend(args.backend, kwargs["protocol"], device=args.device,
                 exact_reference=args.exact_reference)  # bad backend/device: fail before work

@@ -11,7 +11,7 @@ from geneb.cli.options import add_model_args, add_task_args, selected_models, se
 from geneb.cli.outputs import write_report_files
 from geneb.extract import extract
 from geneb.cli.probe_options import add_probe_args, probe_kwargs
-from geneb.cli.paths import check_cube_output, check_output_folder
+from geneb.cli.guards import check_cube_out, check_output_folder
 from geneb.probe import get_backend, open_cube, run_probes
 from geneb.probe.cube import check_compatible
 from geneb.store import EmbeddingStore
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
                          exact_reference=args.exact_reference)  # fail before any work
     check_output_folder(args.out)
     cube_path = args.out / "cube.zarr"
-    check_cube_output(cube_path)
+    check_cube_out(cube_path, force=False, extend=True)
     if cube_path.exists():  # a cube made with other settings: refuse before hours of extraction
         check_compatible(open_cube(cube_path), probe["protocol"], engine.name, cube_path)
     store_path = args.store or args.out / "emb.zarr"

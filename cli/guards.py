@@ -39,12 +39,25 @@ def is_result_cube(path: str | Path) -> bool:
             and _CUBE_DIMS <= set(mcc.get("dimension_names") or ()))
 
 
-def check_cube_out(path: str | Path, force: bool, flag: str = "--out") -> None:
+def check_output_folder(path: str | Path, what: str = "output folder") -> None:
+    """Refuse a folder path that is (or lies under) an existing file."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(f"{what} {str(path)!r}: {str(p)!r} is a file, not a folder; "
+                                 f"choose another path")
+            return
+
+
+def check_cube_out(path: str | Path, force: bool, flag: str = "--out",
+                   extend: bool = False) -> None:
     """Refuse an output path that a result cube must not replace.
 
     A missing path or an empty folder is fine; an existing result cube is replaced only
-    with ``force``; anything else (an embedding store, another folder, a file) is never
-    overwritten.
+    with ``force`` (or, with ``extend``, added to: ``geneb probe`` and ``geneb run`` fill
+    the missing cells of the cube they are given); anything else (an embedding store,
+    another folder, a file) is never overwritten.
 
     Raises
     ------
@@ -52,6 +65,7 @@ def check_cube_out(path: str | Path, force: bool, flag: str = "--out") -> None:
         One line naming the path and what to do.
     """
     path = Path(path)
+    check_output_folder(path.parent, "folder of " + flag)
     if not path.exists() and not path.is_symlink():
         return
     if path.is_dir() and not any(path.iterdir()):
@@ -63,6 +77,6 @@ def check_cube_out(path: str | Path, force: bool, flag: str = "--out") -> None:
     if not is_result_cube(path):
         raise InputError(f"{flag} {str(path)!r} exists and is not a geneb result cube; "
                          f"refusing to overwrite it: give a new path")
-    if not force:
+    if not (force or extend):
         raise InputError(f"{flag} {str(path)!r} already holds a result cube; add --force to "
                          f"replace it, or give another path")

@@ -20,7 +20,7 @@ from geneb.tasks.user import user_source, user_task_ids
 
 
 def positive_int(text: str) -> int:
-    """argparse ``type`` for counts that must be at least 1 (``--bootstrap N``)."""
+    """argparse ``type`` for counts that must be at least 1 (--bootstrap, --workers, ...)."""
     try:
         value = int(text)
     except ValueError:

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from geneb.cli.options import positive_int
 from geneb.core.errors import InputError
 from geneb.probe import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
 from geneb.probe.backends import BACKEND_CHOICES
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_probe_args(p: argparse.ArgumentParser) -> None:
