@@ -498,8 +498,9 @@ class EmbeddingStore:
         arr = self.open_embedding(model_id, task_id)
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        try:
-            X = da.from_zarr(arr).compute(scheduler="sync")
+        X = np.empty(arr.shape, dtype=arr.dtype)
+        try:  # chunk by chunk into one buffer: peak memory is the slice plus one chunk
+            da.store(da.from_zarr(arr), X, lock=False, scheduler="sync")
         except Exception as exc:  # codec errors surface as several exception types
             raise StoreFormatError(f"embeddings {where} in {self.path!r} cannot be decoded "
                                    f"({type(exc).__name__}: {exc}); {fix}") from None
