@@ -25,15 +25,21 @@ failed before meeting either criterion.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 FTOL = 64 * np.finfo(float).eps
+# CSR products are all this module uses of torch.sparse; they are tested here
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta",
+                        category=UserWarning)
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (measured crossover on 2 CPU cores: see bench/bench_probe.py)
 NEWTON_MAX_COST = 5e8
+#: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
+SPARSE_MAX_DENSITY = 0.3
 
 
 @dataclass(frozen=True)
@@ -293,6 +299,54 @@ def newton_cost(n_rows: int, n_coords: int, n_outputs: int) -> float:
     return n_rows * (n_coords + 1) ** 2 * blocks + P ** 3 / 6
 
 
+def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: float,
+                  tol: float, max_iter: int, dtype: torch.dtype):
+    """One problem by L-BFGS on a CSR copy of X (n, d), in centred coordinates (exact).
+
+    Returns theta (1, d+1, Kp) in centred coordinates, n_iter (1,), converged (1,), mean (1, d).
+    Each objective evaluation reads the nonzeros twice instead of n·d dense values.
+    """
+    import scipy.sparse as sp
+    n, d = X.shape
+    Xs = sp.csr_matrix(X, dtype=np.float64 if dtype == torch.float64 else np.float32)
+    XsT = Xs.T.tocsr()
+
+    def csr(m):
+        return torch.sparse_csr_tensor(torch.from_numpy(m.indptr.astype(np.int64)),
+                                       torch.from_numpy(m.indices.astype(np.int64)),
+                                       torch.from_numpy(m.data), size=m.shape)
+
+    A, AT = csr(Xs), csr(XsT)
+    mu = torch.from_numpy(np.asarray(Xs.mean(axis=0)).ravel().astype(Xs.dtype))  # (d,)
+    codes = torch.as_tensor(np.searchsorted(classes, y))
+    Kp = 1 if binary else len(classes)
+    Y = torch.zeros((n, Kp), dtype=dtype)
+    if binary:
+        Y[:, 0] = codes.to(dtype)
+    else:
+        Y[torch.arange(n), codes] = 1.0
+
+    def fg(flat: torch.Tensor):
+        theta = flat.view(d + 1, Kp)
+        W, c = theta[:-1], theta[-1:]
+        logits = A @ W + (c - mu @ W)
+        if binary:
+            loss = (torch.nn.functional.softplus(logits) - Y * logits).sum()
+            Rr = torch.sigmoid(logits) - Y
+        else:
+            logp = torch.log_softmax(logits, dim=1)
+            loss = -(logp * Y).sum()
+            Rr = logp.exp() - Y
+        rs = Rr.sum(0, keepdim=True)
+        gW = (AT @ Rr - mu[:, None] * rs) / n + W / (C * n)
+        f = loss / n + (W * W).sum() / (2 * C * n)
+        return f.reshape(1), torch.cat([gW, rs / n], dim=0).reshape(1, -1)
+
+    x, n_iter, conv = lbfgs_batched(fg, torch.zeros((1, (d + 1) * Kp), dtype=dtype), tol=tol,
+                                    max_iter=max_iter)
+    return x.view(1, d + 1, Kp), n_iter, conv, mu[None, :].to(dtype)
+
+
 def _tensor(a) -> torch.Tensor:
     """A torch view of a numpy array or a tensor (kept on its device)."""
     return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
@@ -303,7 +357,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                  standardize: bool = False, device: str = "cpu",
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
                  reduce_max_rows: int = 1024, solver: str = "auto",
-                 newton_max_cost: float = NEWTON_MAX_COST) -> list[SolvedProbe]:
+                 newton_max_cost: float = NEWTON_MAX_COST,
+                 sparse_max_density: float = SPARSE_MAX_DENSITY) -> list[SolvedProbe]:
     """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
 
     Parameters
@@ -327,6 +382,10 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         Newton when one Newton iteration costs at most ``newton_max_cost`` multiply-adds per
         problem (:func:`newton_cost`: small widths, few-shot spans), else L-BFGS (wide
         features, where one pass over the data is far cheaper than a Hessian).
+    sparse_max_density : float
+        A single L-BFGS problem on CPU whose training matrix has at most this fraction of
+        nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
+        ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``.
 
     Returns
     -------
@@ -349,6 +408,17 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     use_span = reduce == "span" or (reduce == "auto" and N < d and N <= reduce_max_rows)
 
     Kp = 1 if binary else K
+    if solver not in ("auto", "newton", "lbfgs"):
+        raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
+    if (B == 1 and not use_span and not standardize and dev.type == "cpu"
+            and solver != "newton" and not isinstance(X_trains[0], torch.Tensor)
+            and (solver == "lbfgs" or newton_cost(N, d, Kp) > newton_max_cost)
+            and np.count_nonzero(X_trains[0]) <= sparse_max_density * X_trains[0].size):
+        theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
+                                                  classes[0], binary, C=C, tol=tol,
+                                                  max_iter=max_iter, dtype=dtype)
+        return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
+                       n_iter, conv, dev, dtype)
     Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
@@ -389,8 +459,6 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         f, g = _loss_grad(flat.view(B, R + 1, Kp), Z, Y, sw, n, C, binary)
         return f, g.reshape(B, -1)
 
-    if solver not in ("auto", "newton", "lbfgs"):
-        raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
     if solver == "newton" or (solver == "auto" and newton_cost(N, R, Kp) <= newton_max_cost):
         Za = torch.cat([Z, torch.ones_like(Z[:, :, :1])], dim=2)
 
@@ -404,13 +472,21 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         theta, n_iter, conv = lbfgs_batched(fg, theta0.reshape(B, -1), tol=tol,
                                             max_iter=max_iter)
     theta = theta.view(B, R + 1, Kp)
+    return _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype)
+
+
+def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype):
+    """Centred (span) solution -> raw-space coefficients, intercepts and test predictions."""
+    B = theta.shape[0]
     W, c = theta[:, :-1, :], theta[:, -1, :]
     if V is not None:
         W = torch.bmm(V, W)  # back to feature space (B, d, Kp)
     W = W / scale[:, :, None]
     c_raw = c - torch.bmm(mean[:, None, :], W)[:, 0, :]
     Xt = _tensor(X_test).to(device=dev, dtype=dtype)
-    logits = torch.matmul(Xt.unsqueeze(0), W) + c_raw[:, None, :]  # (B, n_test, Kp)
+    # one (n_test, d) x (d, B·Kp) product, not a broadcast batched one
+    logits = (Xt @ W.permute(1, 0, 2).reshape(W.shape[1], -1)).view(
+        Xt.shape[0], B, -1).permute(1, 0, 2) + c_raw[:, None, :]  # (B, n_test, Kp)
     if binary:
         codes = (logits[:, :, 0] > 0).long()
     else:
