@@ -168,20 +168,24 @@ def _task_coords(tables: dict[str, TaskTable]) -> dict[str, list]:
 def _write_cells(cube: xr.Dataset, model: str, task: str, cells: list[Cell]) -> None:
     mi = cube.indexes["model"].get_loc(model)
     ti = cube.indexes["task"].get_loc(task)
+    names = {name for c in cells for name in c.scores}
+    names |= {"n_train", "n_iter", "converged", "fit_seconds", "fitted", "backend"}
+    arrays = {name: cube[name].values for name in names}  # views: writes land in the cube
+    train_rows = cube["train_rows"].values
     for c in cells:
         ri = cube.indexes["regime"].get_loc(c.regime)
         for j, seed in enumerate(c.seeds):
             at = (mi, ti, ri, cube.indexes["seed"].get_loc(seed))
             for name, value in c.scores.items():
-                cube[name].values[at] = value
-            cube["n_train"].values[at] = c.n_train
-            cube["n_iter"].values[at] = c.n_iter
-            cube["converged"].values[at] = c.converged
-            cube["fit_seconds"].values[at] = c.seconds
-            cube["fitted"].values[at] = j == 0
-            cube["backend"].values[at] = c.backend
+                arrays[name][at] = value
+            arrays["n_train"][at] = c.n_train
+            arrays["n_iter"][at] = c.n_iter
+            arrays["converged"][at] = c.converged
+            arrays["fit_seconds"][at] = c.seconds
+            arrays["fitted"][at] = j == 0
+            arrays["backend"][at] = c.backend
             if c.rows is not None:
-                cube["train_rows"].values[at[1:] + (slice(0, len(c.rows)),)] = c.rows
+                train_rows[at[1:] + (slice(0, len(c.rows)),)] = c.rows
 
 
 def _share_full_fits(cube: xr.Dataset, protocol: ProbeProtocol) -> None:
@@ -266,12 +270,14 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         cube = merge_into(existing, cube)
         cube.attrs["backend"] = engine.name
         _share_full_fits(cube, protocol)
-    done = filled(cube)
+    done = filled(cube).transpose("model", "task", "regime", "seed").values
+    idx = {dim: cube.indexes[dim] for dim in ("model", "task", "regime", "seed")}
     jobs = []
     for m in model_ids:
         for t in task_ids:
+            cell = done[idx["model"].get_loc(m), idx["task"].get_loc(t)]
             todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
-                    if not bool(done.sel(model=m, task=t, regime=r, seed=s))]
+                    if not cell[idx["regime"].get_loc(r), idx["seed"].get_loc(s)]]
             if todo:
                 jobs.append((m, t, todo))
     if out is not None and (jobs or not Path(out).exists()):
