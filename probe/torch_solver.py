@@ -25,16 +25,12 @@ failed before meeting either criterion.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 FTOL = 64 * np.finfo(float).eps
-# CSR products are all this module uses of torch.sparse; they are tested here
-warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta",
-                        category=UserWarning)
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (measured crossover on 2 CPU cores: see bench/bench_probe.py)
 NEWTON_MAX_COST = 5e8
@@ -311,12 +307,13 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     Xs = sp.csr_matrix(X, dtype=np.float64 if dtype == torch.float64 else np.float32)
     XsT = Xs.T.tocsr()
 
-    def csr(m):
-        return torch.sparse_csr_tensor(torch.from_numpy(m.indptr.astype(np.int64)),
-                                       torch.from_numpy(m.indices.astype(np.int64)),
-                                       torch.from_numpy(m.data), size=m.shape)
+    # scipy's CSR products (single-threaded C loops) on zero-copy views of the torch tensors
+    def Amul(W):
+        return torch.from_numpy(Xs @ W.numpy())
 
-    A, AT = csr(Xs), csr(XsT)
+    def ATmul(R):
+        return torch.from_numpy(XsT @ R.numpy())
+
     mu = torch.from_numpy(np.asarray(Xs.mean(axis=0)).ravel().astype(Xs.dtype))  # (d,)
     codes = torch.as_tensor(np.searchsorted(classes, y))
     Kp = 1 if binary else len(classes)
@@ -329,7 +326,7 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     def fg(flat: torch.Tensor):
         theta = flat.view(d + 1, Kp)
         W, c = theta[:-1], theta[-1:]
-        logits = A @ W + (c - mu @ W)
+        logits = Amul(W) + (c - mu @ W)
         if binary:
             loss = (torch.nn.functional.softplus(logits) - Y * logits).sum()
             Rr = torch.sigmoid(logits) - Y
@@ -338,7 +335,7 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
             loss = -(logp * Y).sum()
             Rr = logp.exp() - Y
         rs = Rr.sum(0, keepdim=True)
-        gW = (AT @ Rr - mu[:, None] * rs) / n + W / (C * n)
+        gW = (ATmul(Rr) - mu[:, None] * rs) / n + W / (C * n)
         f = loss / n + (W * W).sum() / (2 * C * n)
         return f.reshape(1), torch.cat([gW, rs / n], dim=0).reshape(1, -1)
 
