@@ -36,6 +36,8 @@ FTOL = 64 * np.finfo(float).eps
 NEWTON_MAX_COST = 5e8
 #: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
 SPARSE_MAX_DENSITY = 0.3
+#: test rows are converted and predicted in blocks of about this many values
+PREDICT_BLOCK_VALUES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     """
     import scipy.sparse as sp
     n, d = X.shape
-    Xs = sp.csr_matrix(X, dtype=np.float64 if dtype == torch.float64 else np.float32)
+    # CSR in the input dtype first: no dense float64 copy of X, even transiently
+    Xs = sp.csr_matrix(X).astype(np.float64 if dtype == torch.float64 else np.float32)
     XsT = Xs.T.tocsr()
 
     # scipy's CSR products (single-threaded C loops) on zero-copy views of the torch tensors
@@ -480,10 +483,13 @@ def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, d
         W = torch.bmm(V, W)  # back to feature space (B, d, Kp)
     W = W / scale[:, :, None]
     c_raw = c - torch.bmm(mean[:, None, :], W)[:, 0, :]
-    Xt = _tensor(X_test).to(device=dev, dtype=dtype)
-    # one (n_test, d) x (d, B·Kp) product, not a broadcast batched one
-    logits = (Xt @ W.permute(1, 0, 2).reshape(W.shape[1], -1)).view(
-        Xt.shape[0], B, -1).permute(1, 0, 2) + c_raw[:, None, :]  # (B, n_test, Kp)
+    # one (rows, d) x (d, B·Kp) product per block of test rows: no full float64 copy of X_test
+    Wf = W.permute(1, 0, 2).reshape(W.shape[1], -1)
+    Xt_all = _tensor(X_test)
+    step = max(1, PREDICT_BLOCK_VALUES // max(1, Xt_all.shape[1]))
+    logits = torch.cat([Xt_all[i:i + step].to(device=dev, dtype=dtype) @ Wf
+                        for i in range(0, Xt_all.shape[0], step)])
+    logits = logits.view(Xt_all.shape[0], B, -1).permute(1, 0, 2) + c_raw[:, None, :]
     if binary:
         codes = (logits[:, :, 0] > 0).long()
     else:
