@@ -257,9 +257,10 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     """
     engine = get_backend(backend, protocol, device=device, exact_reference=exact_reference)
     tables = {t: store.read_task_table(t) for t in task_ids}
-    for m in model_ids:  # fail before any work on a missing or incomplete array
+    size = {}  # fail before any work on a missing or incomplete array
+    for m in model_ids:
         for t in task_ids:
-            store.open_embedding(m, t)
+            size[m, t] = store.open_embedding(m, t).nbytes
     max_shots = max((max(k or 0 for _, k in protocol.regimes) * len(np.unique(tb.label))
                      for tb in tables.values()), default=1)
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
@@ -281,6 +282,8 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
                     if not cell[idx["regime"].get_loc(r), idx["seed"].get_loc(s)]]
             if todo:
                 jobs.append((m, t, todo))
+    # largest slices first: the long blocks start early and small ones fill the tail
+    jobs.sort(key=lambda job: -size[job[0], job[1]])
     if out is not None and (jobs or not Path(out).exists()):
         save_cube(cube, out)
     if not jobs:
@@ -294,8 +297,9 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     try:
         from distributed import as_completed
         futures = {client.submit(probe_block, str(store.path), m, t, protocol, backend, device,
-                                 exact_reference, todo, pure=False): (m, t)
-                   for m, t, todo in jobs}
+                                 exact_reference, todo, pure=False,
+                                 priority=len(jobs) - i): (m, t)
+                   for i, (m, t, todo) in enumerate(jobs)}
         with client.as_current():
             for fut in as_completed(futures):
                 m, t = futures[fut]
