@@ -105,26 +105,33 @@ def same_optimum(store, models, tasks) -> dict:
 
 
 PEAK_SCRIPT = """
-import resource, sys
+import sys
 import numpy as np, scipy.sparse, torch, zarr  # noqa: F401  (imports are not the block's)
 import geneb.probe.torch_solver  # noqa: F401
 from geneb.probe import ProbeProtocol
 from geneb.probe.runner import probe_block
 from geneb.store import EmbeddingStore
 store_path, model, task = sys.argv[1:4]
+
+
+def hwm_mb():  # this process's own RSS high-water mark (ru_maxrss keeps the parent's over exec)
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+
+
 EmbeddingStore(store_path, mode="r").read_task_table(task)
 p = ProbeProtocol()
 todo = [(r, s) for r in p.regime_names for s in p.seeds]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm_mb()
 probe_block(store_path, model, task, p, "auto", None, False, todo)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+print(hwm_mb() - base)
 """
 
 
 def peak_memory(store, models, tasks, repeats: int = 3) -> tuple[list[float], float]:
     """Peak resident memory (MB) one worker adds to fit the largest (model, task) block.
 
-    Run in a fresh process (ru_maxrss is a high-water mark) after its imports; includes
+    Run in a fresh process (VmHWM is a high-water mark) after its imports; includes
     one-time costs (thread pools, allocator arenas: it varies run to run, so ``repeats``
     fresh processes). Returns (peak increases, slice size as stored), in MB.
     """

@@ -73,29 +73,45 @@ def probe_task(X: np.ndarray, table: TaskTable, protocol: ProbeProtocol,
     list of Cell
         One per fit: the full regime once (covering its seeds), few-shot per seed.
     """
+    return probe_split(X[table.train_index], X[table.test_index], table, protocol, backend,
+                       todo)
+
+
+def probe_split(X_train: np.ndarray, X_test: np.ndarray, table: TaskTable,
+                protocol: ProbeProtocol, backend: ProbeBackend,
+                todo: list[tuple[str, int]] | None = None) -> list[Cell]:
+    """:func:`probe_task` on the train and test rows already split out.
+
+    Lets a caller drop the whole slice before fitting (peak memory: the slice once, not twice).
+
+    Parameters
+    ----------
+    X_train : ndarray, shape (len(table.train_index), dim)
+    X_test : ndarray, shape (len(table.test_index), dim)
+    """
     train, test = table.train_index, table.test_index
     y = table.label
     todo = set(todo) if todo is not None else {(r, s) for r in protocol.regime_names
                                                for s in protocol.seeds}
     cells = []
-    X_test = X[test]
     few: list[tuple[str, int, np.ndarray]] = []
     for regime, k in protocol.regimes:
         seeds = tuple(s for s in protocol.seeds if (regime, s) in todo)
         if not seeds:
             continue
         if k is None:
-            fit = backend.fit_predict(X[train], y[train], X_test)
+            fit = backend.fit_predict(X_train, y[train], X_test)
             cells.append(Cell(regime, seeds, score(y[test], fit.y_pred), len(train),
                               fit.n_iter, fit.converged, fit.seconds, None, backend.name))
             continue
         for seed in seeds:
-            few.append((regime, seed, train[few_shot_indices(y[train], k, seed)]))
+            few.append((regime, seed, few_shot_indices(y[train], k, seed)))
     if few:
-        fits = backend.fit_predict_many([(X[rows], y[rows]) for _, _, rows in few], X_test)
-        for (regime, seed, rows), fit in zip(few, fits):
-            cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(rows),
-                              fit.n_iter, fit.converged, fit.seconds, rows, backend.name))
+        fits = backend.fit_predict_many([(X_train[pos], y[train][pos]) for _, _, pos in few],
+                                        X_test)
+        for (regime, seed, pos), fit in zip(few, fits):
+            cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(pos),
+                              fit.n_iter, fit.converged, fit.seconds, train[pos], backend.name))
     return cells
 
 
@@ -137,11 +153,13 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     # one Zarr read straight into the result: dask.array.from_zarr(...).compute() held the
     # chunks and their concatenation at once (peak 2.6x the slice for geneb-mini's largest)
     X = store.open_embedding(model_id, task_id)[:]
+    X_train, X_test = X[table.train_index], X[table.test_index]
+    del X  # the block holds its slice once
     import torch
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):
         engine = _engine(backend, protocol, device, exact_reference)
-        return probe_task(X, table, protocol, engine, todo)
+        return probe_split(X_train, X_test, table, protocol, engine, todo)
 
 
 def _model_coords(model_ids: list[str]) -> dict[str, list]:
@@ -319,4 +337,5 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     return cube
 
 
-__all__ = ["Cell", "probe_task", "probe_block", "run_probes", "blas_threads_per_block"]
+__all__ = ["Cell", "probe_task", "probe_split", "probe_block", "run_probes",
+           "blas_threads_per_block"]
