@@ -18,6 +18,16 @@ reformulations make it cheap (see ``../shared/design/PROBE_NOTES.md``):
   shape (zero rows carry zero sample weight, zero columns get zero weight) and solved together by
   one batched L-BFGS whose per-problem state (history, step, convergence) is independent.
 
+Two solvers, chosen per batch by a cost model (``solver="auto"``, :func:`newton_cost`):
+
+* **Exact Newton** (:func:`newton_batched`): the Hessian in the solved coordinates, Cholesky,
+  Armijo backtracking; 3–8 iterations. Used when one iteration is cheap (few-shot spans, widths
+  up to ~256 at 2,000 rows); it also settles directions fixed only by the L2 term (exactly
+  collinear k-mer counts) that L-BFGS leaves at its stopping point.
+* **L-BFGS** (:func:`lbfgs_batched`) otherwise; a single CPU problem whose features are mostly
+  zeros (k-mer counts) runs on a CSR copy with the centring applied implicitly (exact), so each
+  step reads the nonzeros instead of a dense n × d float64 matrix.
+
 Stopping is scikit-learn's (scipy's): max |gradient| ≤ ``tol`` or a relative decrease of f below
 ``64·eps``; ``converged`` is False for any problem that stopped at ``max_iter`` or whose line search
 failed before meeting either criterion.
