@@ -42,8 +42,8 @@ import torch
 
 FTOL = 64 * np.finfo(float).eps
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
-#: multiply-adds per problem (measured crossover on 2 CPU cores: see bench/bench_probe.py)
-NEWTON_MAX_COST = 5e8
+#: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
+NEWTON_MAX_COST = 1e9
 #: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
 SPARSE_MAX_DENSITY = 0.3
 #: test rows are converted and predicted in blocks of about this many values
