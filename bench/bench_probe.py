@@ -74,7 +74,7 @@ def same_optimum(store, models, tasks) -> dict:
     Agreement is counted on rows whose decision value is not a tie: with k-mer counts and one
     example per class many test rows sit exactly on the boundary (decision 0 up to round-off).
     """
-    out = {"few": [0.0, 1.0, 0], "full": [0.0, 1.0, 0]}
+    out = {"few": [0.0, 1.0, 0, 0.0], "full": [0.0, 1.0, 0, 0.0]}
     for m in models[:2]:
         for t in tasks[::3]:
             table = store.read_task_table(t)
@@ -88,6 +88,8 @@ def same_optimum(store, models, tasks) -> dict:
                     ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=20000).fit(
                         X[rows] - mean, y[rows])
                 got = solve_probes([X[rows]], [y[rows]], X[te], tol=1e-10, max_iter=20000)[0]
+                exact = LogisticRegression(C=1.0, tol=1e-12, max_iter=500,
+                                           solver="newton-cholesky").fit(X[rows] - mean, y[rows])
                 dec = ref.decision_function(X[te] - mean)
                 dec = dec if dec.ndim == 1 else np.sort(dec, 1)[:, -1] - np.sort(dec, 1)[:, -2]
                 untied = np.abs(dec) > 1e-9 * np.abs(dec).max()
@@ -97,7 +99,51 @@ def same_optimum(store, models, tasks) -> dict:
                 o[0] = max(o[0], np.linalg.norm(got.coef - rc) / np.linalg.norm(rc))
                 o[1] = min(o[1], agree)
                 o[2] += 1
+                ec = exact.coef_.T
+                o[3] = max(o[3], np.linalg.norm(got.coef - ec) / np.linalg.norm(ec))
     return out
+
+
+PEAK_SCRIPT = """
+import sys
+import numpy as np, scipy.sparse, torch, zarr  # noqa: F401  (imports are not the block's)
+import geneb.probe.torch_solver  # noqa: F401
+from geneb.probe import ProbeProtocol
+from geneb.probe.runner import probe_block
+from geneb.store import EmbeddingStore
+store_path, model, task = sys.argv[1:4]
+
+
+def hwm_mb():  # this process's own RSS high-water mark (ru_maxrss keeps the parent's over exec)
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+
+
+EmbeddingStore(store_path, mode="r").read_task_table(task)
+p = ProbeProtocol()
+todo = [(r, s) for r in p.regime_names for s in p.seeds]
+base = hwm_mb()
+probe_block(store_path, model, task, p, "auto", None, False, todo)
+print(hwm_mb() - base)
+"""
+
+
+def peak_memory(store, models, tasks, repeats: int = 3) -> tuple[list[float], float]:
+    """Peak resident memory (MB) one worker adds to fit the largest (model, task) block.
+
+    Run in a fresh process (VmHWM is a high-water mark) after its imports; includes
+    one-time costs (thread pools, allocator arenas: it varies run to run, so ``repeats``
+    fresh processes). Returns (peak increases, slice size as stored), in MB.
+    """
+    import subprocess
+    sizes = {(m, t): store.open_embedding(m, t).nbytes for m in models for t in tasks}
+    (model, task), nbytes = max(sizes.items(), key=lambda kv: kv[1])
+    peaks = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(store.path), model, task],
+                             capture_output=True, text=True, check=True)
+        peaks.append(float(out.stdout.strip().splitlines()[-1]))
+    return sorted(peaks), nbytes / 2**20
 
 
 def main() -> int:
@@ -152,9 +198,14 @@ def main() -> int:
         print(f"    {regime:>6}: |dMCC| engine mean {dr.mean():.4f} p95 {np.percentile(dr, 95):.4f} "
               f"max {dr.max():.4f};  sklearn raw-vs-centred mean {sr.mean():.4f} p95 "
               f"{np.percentile(sr, 95):.4f} max {sr.max():.4f}")
-    for kind, (coef, agree, n) in same_optimum(store, models, tasks).items():
+    for kind, (coef, agree, n, exact) in same_optimum(store, models, tasks).items():
         print(f"same optimum at tol=1e-10, {kind:>4} ({n} fits): max relative coef error "
-              f"{coef:.1e}, min agreement on untied test rows {agree:.4f}")
+              f"{coef:.1e} vs sklearn lbfgs, {exact:.1e} vs sklearn newton-cholesky; "
+              f"min agreement on untied test rows {agree:.4f}")
+    peaks, slice_mb = peak_memory(store, models, tasks)
+    print(f"peak memory of one block (largest slice, {slice_mb:.0f} MB as stored), "
+          f"{len(peaks)} fresh processes: " + ", ".join(f"{p:.0f}" for p in peaks)
+          + f" MB above baseline = {peaks[0] / slice_mb:.1f}-{peaks[-1] / slice_mb:.1f}x the slice")
     print(f"speedup: {t_a / t_c:.1f}x, tuned: {t_b / t_c:.1f}x, max |dMCC| {d.max():.4f}, "
           f"mean |dMCC| {d.mean():.4f}")
     return 0

@@ -2,7 +2,7 @@
 
 (model, task) blocks are mapped over a :mod:`dask.distributed` client: an in-process cluster by
 default, or an existing one (``scheduler="tcp://host:8786"``). Each block reads its embedding
-slice from the Zarr store with :func:`dask.array.from_zarr` on the worker (one slice per running
+slice from the Zarr store on the worker with one plain Zarr read (one slice per running
 block), fits all its missing cells, and returns only scores. BLAS and torch threads per block are
 pinned to ``cores // worker threads`` so concurrent blocks do not oversubscribe the cores.
 
@@ -75,29 +75,45 @@ def probe_task(X: np.ndarray, table: TaskTable, protocol: ProbeProtocol,
     list of Cell
         One per fit: the full regime once (covering its seeds), few-shot per seed.
     """
+    return probe_split(X[table.train_index], X[table.test_index], table, protocol, backend,
+                       todo)
+
+
+def probe_split(X_train: np.ndarray, X_test: np.ndarray, table: TaskTable,
+                protocol: ProbeProtocol, backend: ProbeBackend,
+                todo: list[tuple[str, int]] | None = None) -> list[Cell]:
+    """:func:`probe_task` on the train and test rows already split out.
+
+    Lets a caller drop the whole slice before fitting (peak memory: the slice once, not twice).
+
+    Parameters
+    ----------
+    X_train : ndarray, shape (len(table.train_index), dim)
+    X_test : ndarray, shape (len(table.test_index), dim)
+    """
     train, test = table.train_index, table.test_index
     y = table.label
     todo = set(todo) if todo is not None else {(r, s) for r in protocol.regime_names
                                                for s in protocol.seeds}
     cells = []
-    X_test = X[test]
     few: list[tuple[str, int, np.ndarray]] = []
     for regime, k in protocol.regimes:
         seeds = tuple(s for s in protocol.seeds if (regime, s) in todo)
         if not seeds:
             continue
         if k is None:
-            fit = backend.fit_predict(X[train], y[train], X_test)
+            fit = backend.fit_predict(X_train, y[train], X_test)
             cells.append(Cell(regime, seeds, score(y[test], fit.y_pred), len(train),
                               fit.n_iter, fit.converged, fit.seconds, None, backend.name))
             continue
         for seed in seeds:
-            few.append((regime, seed, train[few_shot_indices(y[train], k, seed)]))
+            few.append((regime, seed, few_shot_indices(y[train], k, seed)))
     if few:
-        fits = backend.fit_predict_many([(X[rows], y[rows]) for _, _, rows in few], X_test)
-        for (regime, seed, rows), fit in zip(few, fits):
-            cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(rows),
-                              fit.n_iter, fit.converged, fit.seconds, rows, backend.name))
+        fits = backend.fit_predict_many([(X_train[pos], y[train][pos]) for _, _, pos in few],
+                                        X_test)
+        for (regime, seed, pos), fit in zip(few, fits):
+            cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(pos),
+                              fit.n_iter, fit.converged, fit.seconds, train[pos], backend.name))
     return cells
 
 
@@ -138,11 +154,13 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     table = store.read_task_table(task_id)
     X = store.read_embedding(model_id, task_id)  # via dask, every chunk checksum-checked
+    X_train, X_test = X[table.train_index], X[table.test_index]
+    del X  # the block holds its slice once
     import torch
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):
         engine = _engine(backend, protocol, device, exact_reference)
-        return probe_task(X, table, protocol, engine, todo)
+        return probe_split(X_train, X_test, table, protocol, engine, todo)
 
 
 def _model_coords(model_ids: list[str]) -> dict[str, list]:
@@ -170,20 +188,24 @@ def _task_coords(tables: dict[str, TaskTable]) -> dict[str, list]:
 def _write_cells(cube: xr.Dataset, model: str, task: str, cells: list[Cell]) -> None:
     mi = cube.indexes["model"].get_loc(model)
     ti = cube.indexes["task"].get_loc(task)
+    names = {name for c in cells for name in c.scores}
+    names |= {"n_train", "n_iter", "converged", "fit_seconds", "fitted", "backend"}
+    arrays = {name: cube[name].values for name in names}  # views: writes land in the cube
+    train_rows = cube["train_rows"].values
     for c in cells:
         ri = cube.indexes["regime"].get_loc(c.regime)
         for j, seed in enumerate(c.seeds):
             at = (mi, ti, ri, cube.indexes["seed"].get_loc(seed))
             for name, value in c.scores.items():
-                cube[name].values[at] = value
-            cube["n_train"].values[at] = c.n_train
-            cube["n_iter"].values[at] = c.n_iter
-            cube["converged"].values[at] = c.converged
-            cube["fit_seconds"].values[at] = c.seconds
-            cube["fitted"].values[at] = j == 0
-            cube["backend"].values[at] = c.backend
+                arrays[name][at] = value
+            arrays["n_train"][at] = c.n_train
+            arrays["n_iter"][at] = c.n_iter
+            arrays["converged"][at] = c.converged
+            arrays["fit_seconds"][at] = c.seconds
+            arrays["fitted"][at] = j == 0
+            arrays["backend"][at] = c.backend
             if c.rows is not None:
-                cube["train_rows"].values[at[1:] + (slice(0, len(c.rows)),)] = c.rows
+                train_rows[at[1:] + (slice(0, len(c.rows)),)] = c.rows
 
 
 def _share_full_fits(cube: xr.Dataset, protocol: ProbeProtocol) -> None:
@@ -293,8 +315,9 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     wanted = list(dict.fromkeys(pairs)) if pairs is not None else \
         [(m, t) for m in model_ids for t in task_ids]
     tables = {t: store.read_task_table(t) for t in task_ids}
-    for m, t in wanted:  # fail before any work on a missing or incomplete array
-        store.open_embedding(m, t)
+    size = {}  # fail before any work on a missing or incomplete array
+    for m, t in wanted:
+        size[m, t] = store.open_embedding(m, t).nbytes
     max_shots = max((max(k or 0 for _, k in protocol.regimes) * len(np.unique(tb.label))
                      for tb in tables.values()), default=1)
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
@@ -309,13 +332,17 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         cube.attrs["backend"] = engine.name
         _forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
         _share_full_fits(cube, protocol)
-    done = filled(cube)
+    done = filled(cube).transpose("model", "task", "regime", "seed").values
+    idx = {dim: cube.indexes[dim] for dim in ("model", "task", "regime", "seed")}
     jobs = []
     for m, t in wanted:
+        cell = done[idx["model"].get_loc(m), idx["task"].get_loc(t)]
         todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
-                if not bool(done.sel(model=m, task=t, regime=r, seed=s))]
+                if not cell[idx["regime"].get_loc(r), idx["seed"].get_loc(s)]]
         if todo:
             jobs.append((m, t, todo))
+    # largest slices first: the long blocks start early and small ones fill the tail
+    jobs.sort(key=lambda job: -size[job[0], job[1]])
     if not jobs:
         if out is not None and not Path(out).exists():
             save_cube(cube, out)
@@ -332,8 +359,8 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         from distributed import as_completed
         futures = {client.submit(probe_block, _portable(store.path), m, t, protocol, backend,
                                  device, exact_reference, todo, store.storage_options,
-                                 pure=False): (m, t)
-                   for m, t, todo in jobs}
+                                 pure=False, priority=len(jobs) - i): (m, t)
+                   for i, (m, t, todo) in enumerate(jobs)}
         with client.as_current():
             for fut in as_completed(futures):
                 m, t = futures[fut]
@@ -353,4 +380,5 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     return cube
 
 
-__all__ = ["Cell", "probe_task", "probe_block", "run_probes", "blas_threads_per_block"]
+__all__ = ["Cell", "probe_task", "probe_split", "probe_block", "run_probes",
+           "blas_threads_per_block"]

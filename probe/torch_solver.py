@@ -18,6 +18,16 @@ reformulations make it cheap (see ``../shared/design/PROBE_NOTES.md``):
   shape (zero rows carry zero sample weight, zero columns get zero weight) and solved together by
   one batched L-BFGS whose per-problem state (history, step, convergence) is independent.
 
+Two solvers, chosen per batch by a cost model (``solver="auto"``, :func:`newton_cost`):
+
+* **Exact Newton** (:func:`newton_batched`): the Hessian in the solved coordinates, Cholesky,
+  Armijo backtracking; 3–8 iterations. Used when one iteration is cheap (few-shot spans, widths
+  up to ~256 at 2,000 rows); it also settles directions fixed only by the L2 term (exactly
+  collinear k-mer counts) that L-BFGS leaves at its stopping point.
+* **L-BFGS** (:func:`lbfgs_batched`) otherwise; a single CPU problem whose features are mostly
+  zeros (k-mer counts) runs on a CSR copy with the centring applied implicitly (exact), so each
+  step reads the nonzeros instead of a dense n × d float64 matrix.
+
 Stopping is scikit-learn's (scipy's): max |gradient| ≤ ``tol`` or a relative decrease of f below
 ``64·eps``; ``converged`` is False for any problem that stopped at ``max_iter`` or whose line search
 failed before meeting either criterion.
@@ -31,6 +41,13 @@ import numpy as np
 import torch
 
 FTOL = 64 * np.finfo(float).eps
+#: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
+#: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
+NEWTON_MAX_COST = 1e9
+#: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
+SPARSE_MAX_DENSITY = 0.3
+#: test rows are converted and predicted in blocks of about this many values
+PREDICT_BLOCK_VALUES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,175 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     return x, n_iter, converged
 
 
+def _hessian(theta: torch.Tensor, Za: torch.Tensor, sw: torch.Tensor, n: torch.Tensor,
+             C: float, binary: bool) -> torch.Tensor:
+    """Exact Hessian of the objective of B problems, shape (B, P, P) with P = (R+1)·Kp.
+
+    Za (B, N, R+1) is Z with a column of ones (the intercept) appended; the parameter order
+    is theta (B, R+1, Kp) flattened row-major. The softmax intercepts have one flat direction
+    (adding a constant to all of them); a tiny ridge on the intercept block makes the matrix
+    definite without moving the step (the gradient is orthogonal to that direction).
+    """
+    B, N, R1 = Za.shape
+    logits = torch.bmm(Za, theta)  # (B, N, Kp)
+    w = sw / n[:, None]
+    if binary:
+        p = torch.sigmoid(logits[:, :, 0])
+        H = torch.bmm(Za.transpose(1, 2), Za * (w * p * (1 - p))[:, :, None])
+        Kp = 1
+    else:
+        P = torch.softmax(logits, dim=2)
+        Kp = P.shape[2]
+        H4 = Za.new_empty((B, R1, Kp, R1, Kp))
+        for k in range(Kp):
+            for m in range(k, Kp):
+                wkm = w * P[:, :, k] * ((1.0 if k == m else 0.0) - P[:, :, m])
+                blk = torch.bmm(Za.transpose(1, 2), Za * wkm[:, :, None])
+                H4[:, :, k, :, m] = blk
+                if m != k:
+                    H4[:, :, m, :, k] = blk
+        H = H4.reshape(B, R1 * Kp, R1 * Kp)
+    diag = H.diagonal(dim1=1, dim2=2)
+    pen = (1.0 / (C * n))[:, None].expand(B, (R1 - 1) * Kp)
+    diag[:, :(R1 - 1) * Kp] += pen
+    if not binary:  # flat direction of the softmax intercepts
+        diag[:, (R1 - 1) * Kp:] += 1e-12 * diag.abs().amax(1, keepdim=True).clamp_min(1e-300)
+    return H
+
+
+def newton_batched(fg, hess, x0: torch.Tensor, *, tol: float, max_iter: int):
+    """Minimise B independent smooth, strictly convex problems with batched exact Newton.
+
+    Each iteration solves ``H p = -g`` by Cholesky (the exact Hessian, from ``hess(x)``) and
+    backtracks from the full step (Armijo). Stopping is scikit-learn's: max |gradient| ≤
+    ``tol`` or a relative decrease of f below ``64·eps``. Near the optimum the convergence is
+    quadratic, so a problem stopping at ``tol`` is usually much closer to the optimum than
+    L-BFGS at the same ``tol``.
+
+    Parameters
+    ----------
+    fg : callable
+        ``fg(x) -> (f, g)`` for x of shape (B, P): f (B,), g (B, P).
+    hess : callable
+        ``hess(x) -> H`` of shape (B, P, P), symmetric positive definite.
+    x0 : Tensor, shape (B, P)
+
+    Returns
+    -------
+    x : Tensor (B, P), n_iter : Tensor (B,) int, converged : Tensor (B,) bool
+    """
+    B, P = x0.shape
+    x = x0.clone()
+    f, g = fg(x)
+    n_iter = torch.zeros(B, dtype=torch.long, device=x.device)
+    converged = g.abs().amax(1) <= tol
+    done = converged.clone()
+    eye = torch.eye(P, dtype=x.dtype, device=x.device)
+    for _ in range(max_iter):
+        if bool(done.all()):
+            break
+        active = ~done
+        H = hess(x)
+        L, info = torch.linalg.cholesky_ex(H)
+        if bool((info != 0).any()):  # numerically indefinite: add a growing ridge
+            scale = H.diagonal(dim1=1, dim2=2).abs().amax(1).clamp_min(1e-300)
+            for jitter in (1e-12, 1e-10, 1e-8, 1e-6, 1e-4):
+                L, info = torch.linalg.cholesky_ex(H + (jitter * scale)[:, None, None] * eye)
+                if not bool((info != 0).any()):
+                    break
+        p = -torch.cholesky_solve(g.unsqueeze(2), L).squeeze(2)
+        gtp = (g * p).sum(1)
+        bad = ~(gtp < 0) | (info != 0)
+        if bool(bad.any()):  # not a descent direction: steepest descent
+            p[bad] = -g[bad]
+            gtp = (g * p).sum(1)
+        t = torch.ones(B, dtype=x.dtype, device=x.device)
+        accepted = done.clone()
+        x_new, f_new, g_new = x.clone(), f.clone(), g.clone()
+        for _ls in range(60):
+            trial = x + t[:, None] * p
+            ft, gt = fg(trial)
+            ok = ~accepted & (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft)
+            x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
+            accepted |= ok
+            if bool(accepted.all()):
+                break
+            t = torch.where(accepted, t, 0.5 * t)
+        moved = active & accepted
+        f_old = f
+        x = torch.where(moved[:, None], x_new, x)
+        f = torch.where(moved, f_new, f)
+        g = torch.where(moved[:, None], g_new, g)
+        n_iter += moved.long()
+        gconv = g.abs().amax(1) <= tol
+        fconv = moved & ((f_old - f) <= FTOL * torch.maximum(torch.maximum(f_old.abs(), f.abs()),
+                                                             torch.ones_like(f)))
+        converged |= active & (gconv | fconv)
+        done |= gconv | fconv | (active & ~accepted)
+    return x, n_iter, converged
+
+
+def newton_cost(n_rows: int, n_coords: int, n_outputs: int) -> float:
+    """Multiply-adds of one exact Newton iteration: Hessian blocks plus the Cholesky.
+
+    ``n_coords`` is R (features or span coordinates, without the intercept), ``n_outputs``
+    Kp (1 for 2 classes, else K).
+    """
+    blocks = n_outputs * (n_outputs + 1) / 2
+    P = (n_coords + 1) * n_outputs
+    return n_rows * (n_coords + 1) ** 2 * blocks + P ** 3 / 6
+
+
+def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: float,
+                  tol: float, max_iter: int, dtype: torch.dtype):
+    """One problem by L-BFGS on a CSR copy of X (n, d), in centred coordinates (exact).
+
+    Returns theta (1, d+1, Kp) in centred coordinates, n_iter (1,), converged (1,), mean (1, d).
+    Each objective evaluation reads the nonzeros twice instead of n·d dense values.
+    """
+    import scipy.sparse as sp
+    n, d = X.shape
+    # CSR in the input dtype first: no dense float64 copy of X, even transiently
+    Xs = sp.csr_matrix(X).astype(np.float64 if dtype == torch.float64 else np.float32)
+    XsT = Xs.T.tocsr()
+
+    # scipy's CSR products (single-threaded C loops) on zero-copy views of the torch tensors
+    def Amul(W):
+        return torch.from_numpy(Xs @ W.numpy())
+
+    def ATmul(R):
+        return torch.from_numpy(XsT @ R.numpy())
+
+    mu = torch.from_numpy(np.asarray(Xs.mean(axis=0)).ravel().astype(Xs.dtype))  # (d,)
+    codes = torch.as_tensor(np.searchsorted(classes, y))
+    Kp = 1 if binary else len(classes)
+    Y = torch.zeros((n, Kp), dtype=dtype)
+    if binary:
+        Y[:, 0] = codes.to(dtype)
+    else:
+        Y[torch.arange(n), codes] = 1.0
+
+    def fg(flat: torch.Tensor):
+        theta = flat.view(d + 1, Kp)
+        W, c = theta[:-1], theta[-1:]
+        logits = Amul(W) + (c - mu @ W)
+        if binary:
+            loss = (torch.nn.functional.softplus(logits) - Y * logits).sum()
+            Rr = torch.sigmoid(logits) - Y
+        else:
+            logp = torch.log_softmax(logits, dim=1)
+            loss = -(logp * Y).sum()
+            Rr = logp.exp() - Y
+        rs = Rr.sum(0, keepdim=True)
+        gW = (ATmul(Rr) - mu[:, None] * rs) / n + W / (C * n)
+        f = loss / n + (W * W).sum() / (2 * C * n)
+        return f.reshape(1), torch.cat([gW, rs / n], dim=0).reshape(1, -1)
+
+    x, n_iter, conv = lbfgs_batched(fg, torch.zeros((1, (d + 1) * Kp), dtype=dtype), tol=tol,
+                                    max_iter=max_iter)
+    return x.view(1, d + 1, Kp), n_iter, conv, mu[None, :].to(dtype)
+
+
 def _tensor(a) -> torch.Tensor:
     """A torch view of a numpy array or a tensor (kept on its device)."""
     return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
@@ -180,7 +366,9 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                  C: float = 1.0, tol: float = 1e-4, max_iter: int = 1000,
                  standardize: bool = False, device: str = "cpu",
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
-                 reduce_max_rows: int = 1024) -> list[SolvedProbe]:
+                 reduce_max_rows: int = 1024, solver: str = "auto",
+                 newton_max_cost: float = NEWTON_MAX_COST,
+                 sparse_max_density: float = SPARSE_MAX_DENSITY) -> list[SolvedProbe]:
     """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
 
     Parameters
@@ -199,6 +387,15 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     reduce : {"auto", "span", "primal"}
         Solve in the span of the training rows (``span``), in feature space (``primal``) or
         ``auto``: span when n_b < d and n_b ≤ ``reduce_max_rows`` for all problems.
+    solver : {"auto", "newton", "lbfgs"}
+        Exact Newton (Cholesky of the Hessian in the solved coordinates), L-BFGS, or ``auto``:
+        Newton when one Newton iteration costs at most ``newton_max_cost`` multiply-adds per
+        problem (:func:`newton_cost`: small widths, few-shot spans), else L-BFGS (wide
+        features, where one pass over the data is far cheaper than a Hessian).
+    sparse_max_density : float
+        A single L-BFGS problem on CPU whose training matrix has at most this fraction of
+        nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
+        ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``.
 
     Returns
     -------
@@ -221,6 +418,17 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     use_span = reduce == "span" or (reduce == "auto" and N < d and N <= reduce_max_rows)
 
     Kp = 1 if binary else K
+    if solver not in ("auto", "newton", "lbfgs"):
+        raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
+    if (B == 1 and not use_span and not standardize and dev.type == "cpu"
+            and solver != "newton" and not isinstance(X_trains[0], torch.Tensor)
+            and (solver == "lbfgs" or newton_cost(N, d, Kp) > newton_max_cost)
+            and np.count_nonzero(X_trains[0]) <= sparse_max_density * X_trains[0].size):
+        theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
+                                                  classes[0], binary, C=C, tol=tol,
+                                                  max_iter=max_iter, dtype=dtype)
+        return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
+                       n_iter, conv, dev, dtype)
     Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
@@ -261,15 +469,37 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         f, g = _loss_grad(flat.view(B, R + 1, Kp), Z, Y, sw, n, C, binary)
         return f, g.reshape(B, -1)
 
-    theta, n_iter, conv = lbfgs_batched(fg, theta0.reshape(B, -1), tol=tol, max_iter=max_iter)
+    if solver == "newton" or (solver == "auto" and newton_cost(N, R, Kp) <= newton_max_cost):
+        Za = torch.cat([Z, torch.ones_like(Z[:, :, :1])], dim=2)
+
+        def hess(flat: torch.Tensor):
+            return _hessian(flat.view(B, R + 1, Kp), Za, sw, n, C, binary)
+
+        theta, n_iter, conv = newton_batched(fg, hess, theta0.reshape(B, -1), tol=tol,
+                                             max_iter=max_iter)
+        del Za
+    else:
+        theta, n_iter, conv = lbfgs_batched(fg, theta0.reshape(B, -1), tol=tol,
+                                            max_iter=max_iter)
     theta = theta.view(B, R + 1, Kp)
+    return _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype)
+
+
+def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype):
+    """Centred (span) solution -> raw-space coefficients, intercepts and test predictions."""
+    B = theta.shape[0]
     W, c = theta[:, :-1, :], theta[:, -1, :]
     if V is not None:
         W = torch.bmm(V, W)  # back to feature space (B, d, Kp)
     W = W / scale[:, :, None]
     c_raw = c - torch.bmm(mean[:, None, :], W)[:, 0, :]
-    Xt = _tensor(X_test).to(device=dev, dtype=dtype)
-    logits = torch.matmul(Xt.unsqueeze(0), W) + c_raw[:, None, :]  # (B, n_test, Kp)
+    # one (rows, d) x (d, B·Kp) product per block of test rows: no full float64 copy of X_test
+    Wf = W.permute(1, 0, 2).reshape(W.shape[1], -1)
+    Xt_all = _tensor(X_test)
+    step = max(1, PREDICT_BLOCK_VALUES // max(1, Xt_all.shape[1]))
+    logits = torch.cat([Xt_all[i:i + step].to(device=dev, dtype=dtype) @ Wf
+                        for i in range(0, Xt_all.shape[0], step)])
+    logits = logits.view(Xt_all.shape[0], B, -1).permute(1, 0, 2) + c_raw[:, None, :]
     if binary:
         codes = (logits[:, :, 0] > 0).long()
     else:

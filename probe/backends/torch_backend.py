@@ -1,4 +1,4 @@
-"""torch backend: the batched L-BFGS of :mod:`geneb.probe.torch_solver`, on CPU or CUDA."""
+"""torch backend: the Newton / L-BFGS solvers of :mod:`geneb.probe.torch_solver`, CPU or CUDA."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def cuda_available() -> bool:
 
 
 class TorchBackend(ProbeBackend):
-    """scikit-learn's objective solved by a batched L-BFGS in torch (float64 by default).
+    """scikit-learn's objective solved in torch (float64 by default): exact Newton or L-BFGS.
 
     Few-shot problems of a (model, task) are solved together, in the span of their centred
     training rows; the full regime is solved on centred features. Same optimum as
