@@ -153,7 +153,7 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     table = store.read_task_table(task_id)
-    X = store.read_embedding(model_id, task_id)  # via dask, every chunk checksum-checked
+    X = store.read_embedding(model_id, task_id)  # every chunk checksum-checked
     X_train, X_test = X[table.train_index], X[table.test_index]
     del X  # the block holds its slice once
     import torch

@@ -24,6 +24,6 @@ def block_checksum(block: np.ndarray) -> np.uint64:
     data = data.astype(data.dtype.newbyteorder("<"), copy=False)
     h = hashlib.blake2b(digest_size=8)
     h.update(repr((data.shape, data.dtype.str)).encode())
-    h.update(data.tobytes())
+    h.update(memoryview(data).cast("B"))  # the bytes, without copying the block
     value = int.from_bytes(h.digest(), "little")
     return np.uint64(value or 1)

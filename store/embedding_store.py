@@ -477,11 +477,14 @@ class EmbeddingStore:
         return h.hexdigest()
 
     def read_embedding(self, model_id: str, task_id: str) -> np.ndarray:
-        """Read a complete embedding array through dask and check every chunk.
+        """Read a complete embedding array chunk by chunk, checking every chunk.
 
         Each chunk is compared with the checksum recorded when it was written, so a
         deleted chunk file (which zarr would read as zeros) or a damaged one is never
-        handed out as embeddings.
+        handed out as embeddings. Chunks are decoded one at a time into one buffer: peak
+        memory is the array plus one chunk. (Callers that want a lazy dask array use
+        ``dask.array.from_zarr(store.open_embedding(...))``; the probe reads each slice
+        inside a dask task with this method.)
 
         Returns
         -------
@@ -493,24 +496,21 @@ class EmbeddingStore:
             Naming the array and the first bad chunk, when a chunk is missing, cannot be
             decoded or does not match its checksum.
         """
-        import dask.array as da
-
         arr = self.open_embedding(model_id, task_id)
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        X = np.empty(arr.shape, dtype=arr.dtype)
-        try:  # chunk by chunk into one buffer: peak memory is the slice plus one chunk
-            da.store(da.from_zarr(arr), X, lock=False, scheduler="sync")
-        except Exception as exc:  # codec errors surface as several exception types
-            raise StoreFormatError(f"embeddings {where} in {self.path!r} cannot be decoded "
-                                   f"({type(exc).__name__}: {exc}); {fix}") from None
         group = self.root[layout.embedding_path(model_id, task_id)]
-        if layout.CHECKSUM_NAME not in group:
-            return X  # an older store without checksums: nothing to compare with
-        sums = group[layout.CHECKSUM_NAME][:]
+        sums = group[layout.CHECKSUM_NAME][:] if layout.CHECKSUM_NAME in group else None
+        X = np.empty(arr.shape, dtype=arr.dtype)
         rows = arr.chunks[0]
-        for i, expected in enumerate(sums):
-            if expected and block_checksum(X[i * rows:(i + 1) * rows]) != expected:
+        for i, start in enumerate(range(0, arr.shape[0], rows)):
+            sl = slice(start, min(start + rows, arr.shape[0]))
+            try:
+                X[sl] = arr[sl]
+            except Exception as exc:  # codec errors surface as several exception types
+                raise StoreFormatError(f"embeddings {where} in {self.path!r}: chunk {i} cannot "
+                                       f"be decoded ({type(exc).__name__}: {exc}); {fix}") from None
+            if sums is not None and sums[i] and block_checksum(X[sl]) != sums[i]:
                 raise StoreFormatError(f"embeddings {where} in {self.path!r}: chunk {i} does not "
                                        f"match its checksum (missing or damaged file); {fix}")
         return X
