@@ -56,6 +56,8 @@ def stratified_subsample(rows: np.ndarray, labels: np.ndarray, n: int, seed: int
     short = n - take.sum()
     take[np.argsort(-(exact - take), kind="stable")[:short]] += 1
     take = np.maximum(take, np.minimum(counts, 1))  # keep every class present
+    while take.sum() > n and (take > 1).any():  # pay for those from the largest classes
+        take[np.argmax(take)] -= 1
     chosen = [rng.choice(rows[labels == c], size=k, replace=False)
               for c, k in zip(classes, take)]
     return np.sort(np.concatenate(chosen))
