@@ -107,6 +107,44 @@ def _loss_grad(theta: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor, sw: torch.
     return f, torch.cat([gW, gc], dim=1)
 
 
+def _armijo(fg, x: torch.Tensor, f: torch.Tensor, g: torch.Tensor, p: torch.Tensor,
+            gtp: torch.Tensor, done: torch.Tensor, max_halvings: int):
+    """Backtracking Armijo line search along ``p``, each of the B problems its own step.
+
+    Starts from the full step and halves it until ``f(x + t p) <= f + 1e-4 t g.p``.
+
+    Returns
+    -------
+    x_new, f_new, g_new : Tensors (B, P), (B,), (B, P)
+        The accepted points (``x``, ``f``, ``g`` where none was found).
+    accepted : Tensor (B,) bool
+        True for finished problems and problems that found a step.
+    """
+    t = torch.ones(x.shape[0], dtype=x.dtype, device=x.device)
+    accepted = done.clone()
+    x_new, f_new, g_new = x.clone(), f.clone(), g.clone()
+    for _ in range(max_halvings):
+        trial = x + t[:, None] * p
+        ft, gt = fg(trial)
+        ok = ~accepted & (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft)
+        x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
+        accepted |= ok
+        if bool(accepted.all()):
+            break
+        t = torch.where(accepted, t, 0.5 * t)
+    return x_new, f_new, g_new, accepted
+
+
+def _stopped(f_old: torch.Tensor, f: torch.Tensor, g: torch.Tensor, moved: torch.Tensor,
+             tol: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's stopping tests: max |gradient| <= tol, or a relative decrease of f
+    below ``FTOL`` on a step that moved. Returns ``(gconv, fconv)``, each (B,) bool."""
+    gconv = g.abs().amax(1) <= tol
+    fconv = moved & ((f_old - f) <= FTOL * torch.maximum(torch.maximum(f_old.abs(), f.abs()),
+                                                         torch.ones_like(f)))
+    return gconv, fconv
+
+
 def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: int = 10):
     """Minimise B independent smooth problems with one batched L-BFGS.
 
@@ -153,18 +191,7 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         if bool(bad.any()):  # not a descent direction: restart from steepest descent
             p[bad] = -g[bad] / gnorm[bad, None].clamp_min(1e-300)
             gtp = (g * p).sum(1)
-        t = torch.ones(B, dtype=x.dtype, device=x.device)
-        accepted = done.clone()
-        x_new, f_new, g_new = x.clone(), f.clone(), g.clone()
-        for _ls in range(50):  # backtracking Armijo, each problem its own step
-            trial = x + t[:, None] * p
-            ft, gt = fg(trial)
-            ok = ~accepted & (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft)
-            x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
-            accepted |= ok
-            if bool(accepted.all()):
-                break
-            t = torch.where(accepted, t, 0.5 * t)
+        x_new, f_new, g_new, accepted = _armijo(fg, x, f, g, p, gtp, done, max_halvings=50)
         moved = active & accepted
         s, y = x_new - x, g_new - g
         sy = (s * y).sum(1)
@@ -180,9 +207,7 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         g = torch.where(moved[:, None], g_new, g)
         gnorm = g.norm(dim=1)
         n_iter += moved.long()
-        gconv = g.abs().amax(1) <= tol
-        fconv = moved & ((f_old - f) <= FTOL * torch.maximum(torch.maximum(f_old.abs(), f.abs()),
-                                                             torch.ones_like(f)))
+        gconv, fconv = _stopped(f_old, f, g, moved, tol)
         converged |= active & (gconv | fconv)
         done |= gconv | fconv | (active & ~accepted)
     return x, n_iter, converged
@@ -270,27 +295,14 @@ def newton_batched(fg, hess, x0: torch.Tensor, *, tol: float, max_iter: int):
         if bool(bad.any()):  # not a descent direction: steepest descent
             p[bad] = -g[bad]
             gtp = (g * p).sum(1)
-        t = torch.ones(B, dtype=x.dtype, device=x.device)
-        accepted = done.clone()
-        x_new, f_new, g_new = x.clone(), f.clone(), g.clone()
-        for _ls in range(60):
-            trial = x + t[:, None] * p
-            ft, gt = fg(trial)
-            ok = ~accepted & (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft)
-            x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
-            accepted |= ok
-            if bool(accepted.all()):
-                break
-            t = torch.where(accepted, t, 0.5 * t)
+        x_new, f_new, g_new, accepted = _armijo(fg, x, f, g, p, gtp, done, max_halvings=60)
         moved = active & accepted
         f_old = f
         x = torch.where(moved[:, None], x_new, x)
         f = torch.where(moved, f_new, f)
         g = torch.where(moved[:, None], g_new, g)
         n_iter += moved.long()
-        gconv = g.abs().amax(1) <= tol
-        fconv = moved & ((f_old - f) <= FTOL * torch.maximum(torch.maximum(f_old.abs(), f.abs()),
-                                                             torch.ones_like(f)))
+        gconv, fconv = _stopped(f_old, f, g, moved, tol)
         converged |= active & (gconv | fconv)
         done |= gconv | fconv | (active & ~accepted)
     return x, n_iter, converged
