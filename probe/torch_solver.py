@@ -44,6 +44,9 @@ FTOL = 64 * np.finfo(float).eps
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
 NEWTON_MAX_COST = 1e9
+#: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
+#: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
+NEWTON_MAX_COST_SPARSE = 2e8
 #: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
 SPARSE_MAX_DENSITY = 0.3
 #: test rows are converted and predicted in blocks of about this many values
@@ -378,7 +381,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                  C: float = 1.0, tol: float = 1e-4, max_iter: int = 1000,
                  standardize: bool = False, device: str = "cpu",
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
-                 reduce_max_rows: int = 1024, solver: str = "auto",
+                 reduce_max_rows: int = 256, solver: str = "auto",
                  newton_max_cost: float = NEWTON_MAX_COST,
                  sparse_max_density: float = SPARSE_MAX_DENSITY) -> list[SolvedProbe]:
     """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
@@ -407,7 +410,11 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
     sparse_max_density : float
         A single L-BFGS problem on CPU whose training matrix has at most this fraction of
         nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
-        ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``.
+        ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``. Such a problem
+        goes to Newton only when an iteration costs at most ``NEWTON_MAX_COST_SPARSE``.
+    reduce_max_rows : int
+        Largest training set solved in its row span (few-shot sizes; the span's setup, a
+        Gram matrix and its eigendecomposition, costs more than it saves beyond).
 
     Returns
     -------
@@ -434,7 +441,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
     if (B == 1 and not use_span and not standardize and dev.type == "cpu"
             and solver != "newton" and not isinstance(X_trains[0], torch.Tensor)
-            and (solver == "lbfgs" or newton_cost(N, d, Kp) > newton_max_cost)
+            and (solver == "lbfgs" or newton_cost(N, d, Kp) > min(newton_max_cost,
+                                                                  NEWTON_MAX_COST_SPARSE))
             and np.count_nonzero(X_trains[0]) <= sparse_max_density * X_trains[0].size):
         theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
                                                   classes[0], binary, C=C, tol=tol,
