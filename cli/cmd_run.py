@@ -29,8 +29,8 @@ def add_parser(sub) -> None:
     add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
-                   help="when another process is writing the same (model, task), give up after "
-                        "this long with an error (default: wait until it finishes)")
+                   help="when another process is writing the same (model, task) or result cube, "
+                        "give up after this long with an error (default: wait until it finishes)")
     p.add_argument("--no-html", action="store_true",
                    help="skip report.html / report.md (leaderboard CSVs are always written)")
     p.set_defaults(func=run)
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     extract(store, models, tasks, show_progress=not args.quiet)
     t_extract = time.perf_counter() - t0
     cube = run_probes(store, [m.model_id for m in models], [t.task_id for t in tasks],
-                      out=cube_path, show_progress=not args.quiet, **probe)
+                      out=cube_path, show_progress=not args.quiet,
+                      lock_timeout=args.lock_timeout, **probe)
     t_probe = time.perf_counter() - t0 - t_extract
     text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
                                                         "probe_s": round(t_probe, 1)})

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from geneb.core.errors import InputError
+from geneb.probe.cube import restore_cube
 
 #: The dims of every result-cube variable (as ``geneb.probe.cube.CELL_DIMS``; read from
-#: the Zarr metadata here so the check loads no data and imports no probe code).
+#: the Zarr metadata here so the check loads no data).
 _CUBE_DIMS = {"model", "task", "regime", "seed"}
 #: Root attribute of an embedding store (``geneb.store.layout.ROOT_KEY``).
 _STORE_KEY = "geneb_store"
@@ -26,9 +27,11 @@ def is_result_cube(path: str | Path) -> bool:
     """True when ``path`` is a saved geneb result cube (a Zarr v3 group with an ``mcc``
     array over model, task, regime, seed) and not an embedding store.
 
-    Only metadata documents are read, so the check is cheap on any size of cube.
+    Only metadata documents are read, so the check is cheap on any size of cube. A cube
+    that an interrupted save set aside (``.NAME.old-*``) is restored first.
     """
     path = Path(path)
+    restore_cube(path)
     root = _zarr_json(path)
     if root is None or root.get("node_type") != "group":
         return False
@@ -66,6 +69,7 @@ def check_cube_out(path: str | Path, force: bool, flag: str = "--out",
     """
     path = Path(path)
     check_output_folder(path.parent, "folder of " + flag)
+    restore_cube(path)  # a cube that an interrupted save set aside is a cube here
     if not path.exists() and not path.is_symlink():
         return
     if path.is_dir() and not any(path.iterdir()):

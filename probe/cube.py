@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -31,6 +32,7 @@ import xarray as xr
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 from geneb.probe.protocol import ProbeProtocol
+from geneb.store.locking import FolderLock
 
 SCORES = ("mcc", "accuracy", "f1_macro")
 CELL_DIMS = ("model", "task", "regime", "seed")
@@ -148,23 +150,81 @@ def merge_into(existing: xr.Dataset, fresh: xr.Dataset) -> xr.Dataset:
 def save_cube(ds: xr.Dataset, path: str | Path) -> Path:
     """Write the cube as Zarr v3, atomically: a temporary folder renamed into place.
 
-    An interrupted save never leaves a half-written cube at ``path``.
+    An interrupted save never leaves a half-written cube at ``path``; a crash between setting
+    the old cube aside (``.NAME.old-*``) and renaming the new one in leaves the old one for
+    :func:`restore_cube`. Saves hold the cube's lock (:func:`cube_lock`), and a successful
+    save removes the ``.NAME.old-*`` and ``.NAME.tmp-*`` leftovers of interrupted ones.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        _with_vlen_strings(ds).to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-            os.replace(path, old)
+    with cube_lock(path):
+        restore_cube(path)
+        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            _with_vlen_strings(ds).to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+            if path.exists():
+                os.replace(path, path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}"))
             os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for stale in _leftovers(path, "old") + _leftovers(path, "tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
     return path
+
+
+def cube_lock(path: str | Path, timeout: float | None = None) -> FolderLock:
+    """Exclusive inter-process lock for writing the cube at ``path`` (not yet acquired).
+
+    The lock is a ``flock`` on the file ``.NAME.lock`` next to the cube (created if missing,
+    and left there: the folder itself is replaced by every save). Re-entrant within a process;
+    the operating system drops it when its holder dies.
+
+    Parameters
+    ----------
+    path : path
+        The cube.
+    timeout : float or None
+        Seconds to wait for another holder before an ``InputError``; None waits as long as
+        it takes (with a message on stderr that it is waiting for ``path``).
+    """
+    path = Path(path)
+    lock_file = path.with_name(f".{path.name}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock_file.touch(exist_ok=True)
+    return FolderLock(str(lock_file), f"result cube {str(path)!r}", timeout)
+
+
+def _leftovers(path: Path, kind: str) -> list[Path]:
+    """The ``.NAME.<kind>-*`` folders that interrupted saves of ``path`` left next to it."""
+    prefix = f".{path.name}.{kind}-"
+    if not path.parent.is_dir():
+        return []
+    return sorted(p for p in path.parent.iterdir() if p.name.startswith(prefix))
+
+
+def restore_cube(path: str | Path) -> bool:
+    """Put back the cube that a save interrupted between its two renames set aside.
+
+    When ``path`` is missing and a ``.NAME.old-*`` folder is next to it, the newest one is
+    renamed back to ``path`` (under the cube's lock, so never under a running save).
+
+    Returns
+    -------
+    bool
+        True when a cube was restored.
+    """
+    path = Path(path)
+    if path.exists() or path.is_symlink() or not _leftovers(path, "old"):
+        return False
+    with cube_lock(path):
+        olds = _leftovers(path, "old")
+        if path.exists() or not olds:
+            return False  # a running save finished its renames while we waited
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.replace(newest, path)
+    print(f"geneb: restored result cube {str(path)!r} from {newest.name}, left by an "
+          f"interrupted save", file=sys.stderr, flush=True)
+    return True
 
 
 def _with_vlen_strings(ds: xr.Dataset) -> xr.Dataset:
@@ -177,8 +237,9 @@ def _with_vlen_strings(ds: xr.Dataset) -> xr.Dataset:
 
 
 def open_cube(path: str | Path) -> xr.Dataset:
-    """Load a saved cube into memory."""
+    """Load a saved cube into memory (restoring one an interrupted save set aside)."""
     path = Path(path)
+    restore_cube(path)
     if not path.exists():
         raise MissingDataError(f"no result cube at {str(path)!r}; make one with `geneb probe`")
     try:

@@ -13,6 +13,7 @@ atomically every ``checkpoint_seconds`` and when the run stops, even on an error
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -30,8 +31,8 @@ from geneb.catalog.models import MODELS
 from geneb.core.errors import InputError
 from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
-from geneb.probe.cube import (CELL_DIMS, check_compatible, filled, merge_into, new_cube,
-                              open_cube, save_cube)
+from geneb.probe.cube import (CELL_DIMS, check_compatible, cube_lock, filled, merge_into,
+                              new_cube, open_cube, restore_cube, save_cube)
 from geneb.probe.metrics import score
 from geneb.probe.protocol import ProbeProtocol
 from geneb.probe.sampling import few_shot_indices
@@ -277,7 +278,8 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
                device: str | None = None, exact_reference: bool = False,
                out: str | Path | None = None, scheduler=None, n_workers: int | None = None,
                checkpoint_seconds: float = 30.0, show_progress: bool = True,
-               pairs: list[tuple[str, str]] | None = None) -> xr.Dataset:
+               pairs: list[tuple[str, str]] | None = None,
+               lock_timeout: float | None = None) -> xr.Dataset:
     """Probe every (model, task) in the store and return the result cube.
 
     Parameters
@@ -293,7 +295,10 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         Use scikit-learn whatever ``backend`` says.
     out : path, optional
         Cube to extend and save (incremental, resumable). Without it nothing is saved and
-        every cell is fitted.
+        every cell is fitted. The run holds the cube's inter-process lock
+        (:func:`~geneb.probe.cube.cube_lock`) from reading the cube to its last save: a second
+        run on the same ``out`` waits (saying so on stderr), then fits only what is still
+        missing. A cube that an interrupted save set aside is restored first.
     scheduler : str or distributed.Client, optional
         Address of an existing dask scheduler, or a Client; default an in-process cluster
         with ``n_workers`` threads.
@@ -304,6 +309,9 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     pairs : list of (model_id, task_id), optional
         Probe only these pairs (the cube still spans all models and tasks; other cells
         stay empty). Default: every model on every task.
+    lock_timeout : float, optional
+        Seconds to wait for another run holding ``out`` before an ``InputError``; default
+        wait until it finishes.
 
     Returns
     -------
@@ -325,59 +333,63 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     cube.attrs.update({"backend": engine.name, "store": str(store.path)})
     prints = {_pair_key(m, t): store.embedding_fingerprint(m, t) for m, t in wanted}
     cube.attrs[FINGERPRINTS] = prints
-    if out is not None and Path(out).exists():
-        existing = open_cube(out)
-        check_compatible(existing, protocol, engine.name, out)
-        cube = merge_into(existing, cube)
-        cube.attrs["backend"] = engine.name
-        _forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
-        _share_full_fits(cube, protocol)
-    done = filled(cube).transpose("model", "task", "regime", "seed").values
-    idx = {dim: cube.indexes[dim] for dim in ("model", "task", "regime", "seed")}
-    jobs = []
-    for m, t in wanted:
-        cell = done[idx["model"].get_loc(m), idx["task"].get_loc(t)]
-        todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
-                if not cell[idx["regime"].get_loc(r), idx["seed"].get_loc(s)]]
-        if todo:
-            jobs.append((m, t, todo))
-    # largest slices first: the long blocks start early and small ones fill the tail
-    jobs.sort(key=lambda job: -size[job[0], job[1]])
-    if not jobs:
-        if out is not None and not Path(out).exists():
-            save_cube(cube, out)
-        return cube
-
-    n_workers = n_workers or min(len(jobs), os.cpu_count() or 1)
-    client, owned = _client(scheduler, n_workers)  # an unreachable scheduler: nothing saved
-    if out is not None:
-        save_cube(cube, out)
-    bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
-               disable=not show_progress, leave=False)
-    last_save = time.monotonic()
-    try:
-        from distributed import as_completed
-        futures = {client.submit(probe_block, _portable(store.path), m, t, protocol, backend,
-                                 device, exact_reference, todo, store.storage_options,
-                                 pure=False, priority=len(jobs) - i): (m, t)
-                   for i, (m, t, todo) in enumerate(jobs)}
-        with client.as_current():
-            for fut in as_completed(futures):
-                m, t = futures[fut]
-                _write_cells(cube, m, t, fut.result())
-                bar.update(1)
-                if out is not None and time.monotonic() - last_save >= checkpoint_seconds:
-                    save_cube(cube, out)
-                    last_save = time.monotonic()
-    finally:
-        bar.close()
+    lock = cube_lock(out, lock_timeout) if out is not None else contextlib.nullcontext()
+    with lock:  # one run at a time on a cube: a second waits, then finds its cells filled
         if out is not None:
-            save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
-        if owned:
-            client.close()
-            if getattr(client, "cluster", None) is not None:
-                client.cluster.close()
-    return cube
+            restore_cube(out)  # a cube that an interrupted save set aside
+        if out is not None and Path(out).exists():
+            existing = open_cube(out)
+            check_compatible(existing, protocol, engine.name, out)
+            cube = merge_into(existing, cube)
+            cube.attrs["backend"] = engine.name
+            _forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
+            _share_full_fits(cube, protocol)
+        done = filled(cube).transpose("model", "task", "regime", "seed").values
+        idx = {dim: cube.indexes[dim] for dim in ("model", "task", "regime", "seed")}
+        jobs = []
+        for m, t in wanted:
+            cell = done[idx["model"].get_loc(m), idx["task"].get_loc(t)]
+            todo = [(r, int(s)) for r in protocol.regime_names for s in protocol.seeds
+                    if not cell[idx["regime"].get_loc(r), idx["seed"].get_loc(s)]]
+            if todo:
+                jobs.append((m, t, todo))
+        # largest slices first: the long blocks start early and small ones fill the tail
+        jobs.sort(key=lambda job: -size[job[0], job[1]])
+        if not jobs:
+            if out is not None and not Path(out).exists():
+                save_cube(cube, out)
+            return cube
+
+        n_workers = n_workers or min(len(jobs), os.cpu_count() or 1)
+        client, owned = _client(scheduler, n_workers)  # an unreachable scheduler: nothing saved
+        if out is not None:
+            save_cube(cube, out)
+        bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
+                   disable=not show_progress, leave=False)
+        last_save = time.monotonic()
+        try:
+            from distributed import as_completed
+            futures = {client.submit(probe_block, _portable(store.path), m, t, protocol, backend,
+                                     device, exact_reference, todo, store.storage_options,
+                                     pure=False, priority=len(jobs) - i): (m, t)
+                       for i, (m, t, todo) in enumerate(jobs)}
+            with client.as_current():
+                for fut in as_completed(futures):
+                    m, t = futures[fut]
+                    _write_cells(cube, m, t, fut.result())
+                    bar.update(1)
+                    if out is not None and time.monotonic() - last_save >= checkpoint_seconds:
+                        save_cube(cube, out)
+                        last_save = time.monotonic()
+        finally:
+            bar.close()
+            if out is not None:
+                save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
+            if owned:
+                client.close()
+                if getattr(client, "cluster", None) is not None:
+                    client.cluster.close()
+        return cube
 
 
 __all__ = ["Cell", "probe_task", "probe_split", "probe_block", "run_probes",
