@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 from geneb.catalog.models import MODELS
 from geneb.core.errors import InputError
+from geneb.core.memory import return_large_frees_to_os
 from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
 from geneb.probe.cube import (CELL_DIMS, check_compatible, cube_lock, filled, merge_into,
@@ -154,9 +155,11 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     table = store.read_task_table(task_id)
-    X = store.read_embedding(model_id, task_id)  # every chunk checksum-checked
-    X_train, X_test = X[table.train_index], X[table.test_index]
-    del X  # the block holds its slice once
+    return_large_frees_to_os()  # dead decode/convert buffers must not stay resident
+    # train and test rows straight from the chunks (each checksum-checked): the block
+    # holds its slice once, never the whole array next to its two parts
+    X_train, X_test = store.read_embedding(model_id, task_id,
+                                           rows=(table.train_index, table.test_index))
     import torch
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):

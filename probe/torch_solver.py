@@ -51,6 +51,10 @@ NEWTON_MAX_COST_SPARSE = 2e8
 SPARSE_MAX_DENSITY = 0.3
 #: test rows are converted and predicted in blocks of about this many values
 PREDICT_BLOCK_VALUES = 1 << 20
+#: a single problem's training rows are converted to float64 and centred in blocks of about
+#: this many values (large enough that the per-block Python overhead stays small)
+BLOCK_VALUES_CPU = 1 << 21
+BLOCK_VALUES_CUDA = 1 << 26
 
 
 @dataclass(frozen=True)
@@ -221,33 +225,51 @@ def _hessian(theta: torch.Tensor, Za: torch.Tensor, sw: torch.Tensor, n: torch.T
     """Exact Hessian of the objective of B problems, shape (B, P, P) with P = (R+1)·Kp.
 
     Za (B, N, R+1) is Z with a column of ones (the intercept) appended; the parameter order
-    is theta (B, R+1, Kp) flattened row-major. The softmax intercepts have one flat direction
-    (adding a constant to all of them); a tiny ridge on the intercept block makes the matrix
-    definite without moving the step (the gradient is orthogonal to that direction).
+    is theta (B, R+1, Kp) flattened row-major.
+    """
+    H = _hessian_data(theta, Za, sw / n[:, None], binary)
+    return _add_penalty(H, n, C, Za.shape[2], binary)
+
+
+def _hessian_data(theta: torch.Tensor, Za: torch.Tensor, w: torch.Tensor,
+                  binary: bool) -> torch.Tensor:
+    """The log-loss part of the Hessian, ``Σ_i w_i ∇²loss_i``, shape (B, P, P).
+
+    theta (B, R+1, Kp); Za (B, N, R+1) with the intercept column; w (B, N) row weights
+    (``1/n`` on real rows, 0 on padding). Additive over rows: a sum over row blocks is the
+    Hessian of all the rows.
     """
     B, N, R1 = Za.shape
     logits = torch.bmm(Za, theta)  # (B, N, Kp)
-    w = sw / n[:, None]
     if binary:
         p = torch.sigmoid(logits[:, :, 0])
-        H = torch.bmm(Za.transpose(1, 2), Za * (w * p * (1 - p))[:, :, None])
-        Kp = 1
-    else:
-        P = torch.softmax(logits, dim=2)
-        Kp = P.shape[2]
-        H4 = Za.new_empty((B, R1, Kp, R1, Kp))
-        for k in range(Kp):
-            for m in range(k, Kp):
-                wkm = w * P[:, :, k] * ((1.0 if k == m else 0.0) - P[:, :, m])
-                blk = torch.bmm(Za.transpose(1, 2), Za * wkm[:, :, None])
-                H4[:, :, k, :, m] = blk
-                if m != k:
-                    H4[:, :, m, :, k] = blk
-        H = H4.reshape(B, R1 * Kp, R1 * Kp)
+        return torch.bmm(Za.transpose(1, 2), Za * (w * p * (1 - p))[:, :, None])
+    P = torch.softmax(logits, dim=2)
+    Kp = P.shape[2]
+    H4 = Za.new_empty((B, R1, Kp, R1, Kp))
+    for k in range(Kp):
+        for m in range(k, Kp):
+            wkm = w * P[:, :, k] * ((1.0 if k == m else 0.0) - P[:, :, m])
+            blk = torch.bmm(Za.transpose(1, 2), Za * wkm[:, :, None])
+            H4[:, :, k, :, m] = blk
+            if m != k:
+                H4[:, :, m, :, k] = blk
+    return H4.reshape(B, R1 * Kp, R1 * Kp)
+
+
+def _add_penalty(H: torch.Tensor, n: torch.Tensor, C: float, R1: int,
+                 binary: bool) -> torch.Tensor:
+    """Add the L2 term's ``1/(C n)`` to the weight diagonal of H (B, P, P), in place.
+
+    The softmax intercepts have one flat direction (adding a constant to all of them); a
+    tiny ridge on the intercept block makes the matrix definite without moving the step
+    (the gradient is orthogonal to that direction).
+    """
+    B, P = H.shape[0], H.shape[1]
+    Kp = P // R1
     diag = H.diagonal(dim1=1, dim2=2)
-    pen = (1.0 / (C * n))[:, None].expand(B, (R1 - 1) * Kp)
-    diag[:, :(R1 - 1) * Kp] += pen
-    if not binary:  # flat direction of the softmax intercepts
+    diag[:, :(R1 - 1) * Kp] += (1.0 / (C * n))[:, None].expand(B, (R1 - 1) * Kp)
+    if not binary:
         diag[:, (R1 - 1) * Kp:] += 1e-12 * diag.abs().amax(1, keepdim=True).clamp_min(1e-300)
     return H
 
@@ -372,6 +394,97 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     return x.view(1, d + 1, Kp), n_iter, conv, mu[None, :].to(dtype)
 
 
+def _solve_single(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: float,
+                  tol: float, max_iter: int, standardize: bool, dev: torch.device,
+                  dtype: torch.dtype, use_newton: bool, block_values: int):
+    """One problem in feature space, reading X (n, d) block by block: no full-size copy.
+
+    X stays as given (float32 embeddings stay float32, on the CPU or already on ``dev``);
+    each block of rows is converted to ``dtype`` on ``dev``, centred (and scaled) there and
+    used at once, for the objective, its gradient (one fused pass: the residuals of a row
+    depend on that row only) and the Hessian. Peak memory is X plus one block, where a
+    centred float64 copy would be twice X again.
+
+    Returns theta (1, d+1, Kp) in centred coordinates, n_iter (1,), converged (1,),
+    mean (1, d) and scale (1, d).
+    """
+    Xt = _tensor(X)
+    n, d = Xt.shape
+    step = max(1, block_values // max(1, d))
+    blocks = [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+    def raw(sl):
+        return Xt[sl].to(device=dev, dtype=dtype)
+
+    mean = sum(raw(sl).sum(0) for sl in blocks) / n
+    scale = torch.ones_like(mean)
+    if standardize:
+        var = sum(((raw(sl) - mean) ** 2).sum(0) for sl in blocks) / n
+        std = var.sqrt()
+        scale = torch.where(std > 0, std, torch.ones_like(std))
+
+    buf = torch.empty((min(step, n), d), dtype=dtype, device=dev)  # reused by every block
+
+    def centred(sl):
+        Z = buf[:sl.stop - sl.start]
+        Z.copy_(Xt[sl])  # into our buffer: never an in-place change of the caller's X
+        Z -= mean
+        if standardize:
+            Z /= scale
+        return Z
+
+    Kp = 1 if binary else len(classes)
+    codes = torch.as_tensor(np.searchsorted(classes, y), device=dev)
+    Y = torch.zeros((n, Kp), dtype=dtype, device=dev)
+    if binary:
+        Y[:, 0] = codes.to(dtype)
+    else:
+        Y[torch.arange(n, device=dev), codes] = 1.0
+
+    def fg(flat: torch.Tensor):
+        theta = flat.view(d + 1, Kp)
+        W, c = theta[:-1], theta[-1:]
+        loss = flat.new_zeros(())
+        gW = torch.zeros_like(W)
+        rs = torch.zeros_like(c)
+        for sl in blocks:
+            Z = centred(sl)
+            logits = Z @ W + c
+            Yb = Y[sl]
+            if binary:
+                loss += (torch.nn.functional.softplus(logits) - Yb * logits).sum()
+                Rr = torch.sigmoid(logits) - Yb
+            else:
+                logp = torch.log_softmax(logits, dim=1)
+                loss += -(logp * Yb).sum()
+                Rr = logp.exp() - Yb
+            gW += (Rr.T @ Z).T  # (Rᵀ Z)ᵀ: see _loss_grad
+            rs += Rr.sum(0, keepdim=True)
+        f = loss / n + (W * W).sum() / (2 * C * n)
+        g = torch.cat([gW / n + W / (C * n), rs / n], dim=0)
+        return f.reshape(1), g.reshape(1, -1)
+
+    x0 = torch.zeros((1, (d + 1) * Kp), dtype=dtype, device=dev)
+    if use_newton:
+        n_t = torch.tensor([float(n)], dtype=dtype, device=dev)
+
+        def hess(flat: torch.Tensor):
+            theta = flat.view(1, d + 1, Kp)
+            H = None
+            for sl in blocks:
+                Z = centred(sl)
+                Za = torch.cat([Z, torch.ones_like(Z[:, :1])], dim=1)[None]
+                w = torch.full((1, Za.shape[1]), 1.0 / n, dtype=dtype, device=dev)
+                part = _hessian_data(theta, Za, w, binary)
+                H = part if H is None else H.add_(part)
+            return _add_penalty(H, n_t, C, d + 1, binary)
+
+        x, n_iter, conv = newton_batched(fg, hess, x0, tol=tol, max_iter=max_iter)
+    else:
+        x, n_iter, conv = lbfgs_batched(fg, x0, tol=tol, max_iter=max_iter)
+    return x.view(1, d + 1, Kp), n_iter, conv, mean[None], scale[None]
+
+
 def _tensor(a) -> torch.Tensor:
     """A torch view of a numpy array or a tensor (kept on its device)."""
     return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
@@ -383,7 +496,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
                  reduce_max_rows: int = 256, solver: str = "auto",
                  newton_max_cost: float = NEWTON_MAX_COST,
-                 sparse_max_density: float = SPARSE_MAX_DENSITY) -> list[SolvedProbe]:
+                 sparse_max_density: float = SPARSE_MAX_DENSITY,
+                 block_values: int | None = None) -> list[SolvedProbe]:
     """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
 
     Parameters
@@ -412,6 +526,11 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
         ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``. Such a problem
         goes to Newton only when an iteration costs at most ``NEWTON_MAX_COST_SPARSE``.
+    block_values : int, optional
+        A single problem solved in feature space (a full-regime fit) reads its training
+        rows in blocks of about this many values, converted and centred block by block:
+        memory stays at the input plus one block (default ``BLOCK_VALUES_CPU``, or
+        ``BLOCK_VALUES_CUDA`` on a GPU).
     reduce_max_rows : int
         Largest training set solved in its row span (few-shot sizes; the span's setup, a
         Gram matrix and its eigendecomposition, costs more than it saves beyond).
@@ -449,6 +568,16 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                                                   max_iter=max_iter, dtype=dtype)
         return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
                        n_iter, conv, dev, dtype)
+    if B == 1 and not use_span:  # a full-regime fit: blocks of X, no full float64 copy
+        newton = solver == "newton" or (solver == "auto"
+                                        and newton_cost(N, d, Kp) <= newton_max_cost)
+        theta, n_iter, conv, mean, scale = _solve_single(
+            X_trains[0], y_trains[0], classes[0], binary, C=C, tol=tol, max_iter=max_iter,
+            standardize=standardize, dev=dev, dtype=dtype, use_newton=newton,
+            block_values=block_values or (BLOCK_VALUES_CUDA if dev.type == "cuda"
+                                          else BLOCK_VALUES_CPU))
+        return _finish(theta, None, mean, scale, X_test, classes, binary, n_iter, conv, dev,
+                       dtype)
     Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
@@ -516,10 +645,15 @@ def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, d
     # one (rows, d) x (d, B·Kp) product per block of test rows: no full float64 copy of X_test
     Wf = W.permute(1, 0, 2).reshape(W.shape[1], -1)
     Xt_all = _tensor(X_test)
+    n_test = Xt_all.shape[0]
     step = max(1, PREDICT_BLOCK_VALUES // max(1, Xt_all.shape[1]))
-    logits = torch.cat([Xt_all[i:i + step].to(device=dev, dtype=dtype) @ Wf
-                        for i in range(0, Xt_all.shape[0], step)])
-    logits = logits.view(Xt_all.shape[0], B, -1).permute(1, 0, 2) + c_raw[:, None, :]
+    buf = torch.empty((min(step, n_test), Xt_all.shape[1]), dtype=dtype, device=dev)
+    logits = torch.empty((n_test, Wf.shape[1]), dtype=dtype, device=dev)
+    for i in range(0, n_test, step):
+        rows = buf[:min(step, n_test - i)]
+        rows.copy_(Xt_all[i:i + step])
+        torch.matmul(rows, Wf, out=logits[i:i + step])
+    logits = logits.view(n_test, B, -1).permute(1, 0, 2) + c_raw[:, None, :]
     if binary:
         codes = (logits[:, :, 0] > 0).long()
     else:

@@ -13,10 +13,12 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import zarr
+from zarr.core.buffer import default_buffer_prototype
 from zarr.codecs import BloscCodec
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
@@ -476,19 +478,28 @@ class EmbeddingStore:
                             sort_keys=True, default=str).encode())
         return h.hexdigest()
 
-    def read_embedding(self, model_id: str, task_id: str) -> np.ndarray:
+    def read_embedding(self, model_id: str, task_id: str,
+                       rows: Sequence[np.ndarray] | None = None):
         """Read a complete embedding array chunk by chunk, checking every chunk.
 
         Each chunk is compared with the checksum recorded when it was written, so a
         deleted chunk file (which zarr would read as zeros) or a damaged one is never
-        handed out as embeddings. Chunks are decoded one at a time into one buffer: peak
-        memory is the array plus one chunk. (Callers that want a lazy dask array use
+        handed out as embeddings. Chunks are decoded one at a time: peak memory is what is
+        returned plus one chunk. (Callers that want a lazy dask array use
         ``dask.array.from_zarr(store.open_embedding(...))``; the probe reads each slice
         inside a dask task with this method.)
 
+        Parameters
+        ----------
+        rows : sequence of int arrays, optional
+            Row selections (e.g. a task's train and test indices): one array is returned
+            per selection, filled as the chunks go by, so the whole array is never held
+            next to its parts.
+
         Returns
         -------
-        numpy.ndarray, shape (n_sequences, dim)
+        numpy.ndarray, shape (n_sequences, dim), or a tuple of them
+            With ``rows``: ``(len(rows[0]), dim), (len(rows[1]), dim), ...``.
 
         Raises
         ------
@@ -501,19 +512,40 @@ class EmbeddingStore:
         fix = f"run `geneb store verify {self.path}` and re-extract it"
         group = self.root[layout.embedding_path(model_id, task_id)]
         sums = group[layout.CHECKSUM_NAME][:] if layout.CHECKSUM_NAME in group else None
-        X = np.empty(arr.shape, dtype=arr.dtype)
-        rows = arr.chunks[0]
-        for i, start in enumerate(range(0, arr.shape[0], rows)):
-            sl = slice(start, min(start + rows, arr.shape[0]))
-            try:
-                X[sl] = arr[sl]
+        n, step = arr.shape[0], arr.chunks[0]
+        prototype = default_buffer_prototype()
+        if rows is None:
+            X = np.empty(arr.shape, dtype=arr.dtype)
+        else:
+            picks = [np.asarray(r, dtype=np.int64) for r in rows]
+            for r in picks:
+                if len(r) and (r.min() < 0 or r.max() >= n):
+                    raise IndexError(f"row selection out of range for {where} ({n} rows)")
+            outs = [np.empty((len(r), arr.shape[1]), dtype=arr.dtype) for r in picks]
+            # per selection: positions sorted by row, and where each chunk's rows start
+            orders = [np.argsort(r, kind="stable") for r in picks]
+            sorted_rows = [r[o] for r, o in zip(picks, orders)]
+            monotone = [bool(np.all(o == np.arange(len(o)))) for o in orders]
+            buf = np.empty((min(step, n),) + arr.shape[1:], dtype=arr.dtype)
+        for i, start in enumerate(range(0, n, step)):
+            sl = slice(start, min(start + step, n))
+            block = X[sl] if rows is None else buf[:sl.stop - start]
+            try:  # decoded straight into ``block``: no chunk-sized temporary besides zarr's own
+                arr.get_basic_selection(sl, out=prototype.nd_buffer.from_numpy_array(block))
             except Exception as exc:  # codec errors surface as several exception types
                 raise StoreFormatError(f"embeddings {where} in {self.path!r}: chunk {i} cannot "
                                        f"be decoded ({type(exc).__name__}: {exc}); {fix}") from None
-            if sums is not None and sums[i] and block_checksum(X[sl]) != sums[i]:
+            if sums is not None and sums[i] and block_checksum(block) != sums[i]:
                 raise StoreFormatError(f"embeddings {where} in {self.path!r}: chunk {i} does not "
                                        f"match its checksum (missing or damaged file); {fix}")
-        return X
+            if rows is not None:
+                for out, srt, order, in_order in zip(outs, sorted_rows, orders, monotone):
+                    lo, hi = np.searchsorted(srt, [sl.start, sl.stop])
+                    if in_order:  # rows ascending (a task's splits): gather in place
+                        np.take(block, srt[lo:hi] - start, axis=0, out=out[lo:hi])
+                    else:
+                        out[order[lo:hi]] = block[srt[lo:hi] - start]
+        return X if rows is None else tuple(outs)
 
     def embeddings(self) -> list[tuple[str, str, str]]:
         """``(model_id, task_id, status)`` of every embedding array in the store.

@@ -157,3 +157,23 @@ def test_torch_on_cuda_reaches_sklearns_optimum(k, ns, d):
     for (X, y), s in zip(problems, got):
         _, coef, _ = sklearn_tight(X, y)
         assert np.linalg.norm(s.coef - coef) / np.linalg.norm(coef) < 1e-5
+
+
+@pytest.mark.parametrize("k,solver,standardize", [(2, "newton", False), (3, "newton", False),
+                                                  (2, "lbfgs", True), (4, "lbfgs", False)])
+def test_full_fit_read_in_row_blocks_matches_one_block_and_leaves_input_alone(k, solver,
+                                                                              standardize):
+    rng = np.random.default_rng(k)
+    X, y = planted(rng, 300, 12, k)
+    X32 = X.astype(np.float32)
+    before = X32.copy()
+    one = solve_probes([X32], [y], X32[:50], tol=1e-10, max_iter=5000, solver=solver,
+                       standardize=standardize, block_values=10**9)[0]
+    many = solve_probes([X32], [y], X32[:50], tol=1e-10, max_iter=5000, solver=solver,
+                        standardize=standardize, block_values=12 * 7)[0]  # 43 blocks of 7 rows
+    np.testing.assert_array_equal(X32, before)  # the caller's array is never centred in place
+    assert one.converged and many.converged
+    np.testing.assert_allclose(many.coef, one.coef, rtol=1e-6, atol=1e-9)
+    X64 = X.copy()
+    solve_probes([X64], [y], X64[:5], solver=solver)  # float64 input: a block is a view of it
+    np.testing.assert_array_equal(X64, X)

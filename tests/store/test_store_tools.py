@@ -274,3 +274,20 @@ def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, cap
     w.close()
     tools.merge(tmp_path / "out2.zarr", [tmp_path / "b.zarr"])
     assert ("m1", "t1", "complete") in EmbeddingStore(tmp_path / "out2.zarr").embeddings()
+
+
+def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=40)  # chunks of 16 rows: 3 chunks
+    full = store.read_embedding("m1", "t1")
+    rng = np.random.default_rng(1)
+    picks = (rng.permutation(40)[:25], np.array([39, 0, 16, 15, 16]), np.array([], int))
+    parts = store.read_embedding("m1", "t1", rows=picks)
+    assert len(parts) == 3
+    for got, rows in zip(parts, picks):
+        assert got.dtype == full.dtype and got.shape == (len(rows), 6)
+        np.testing.assert_array_equal(got, full[rows])
+    with pytest.raises(IndexError, match="40 rows"):
+        store.read_embedding("m1", "t1", rows=(np.array([40]),))
+    (tmp_path / "s.zarr/embeddings/m1/t1/X/c/1/0").unlink()  # a vanished chunk
+    with pytest.raises(StoreFormatError, match="chunk 1 does not match its checksum"):
+        EmbeddingStore(tmp_path / "s.zarr").read_embedding("m1", "t1", rows=picks)
