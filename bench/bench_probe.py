@@ -228,7 +228,7 @@ def main() -> int:
         print(f"same optimum at tol=1e-10, {kind:>4} ({n} fits): max relative coef error "
               f"{coef:.1e} vs sklearn lbfgs, {exact:.1e} vs sklearn newton-cholesky; "
               f"min agreement on untied test rows {agree:.4f}")
-    dense, dm, dt = dense_store(store.path.parent / "dense_emb.zarr")
+    dense, dm, dt = dense_store(Path(store.path).parent / "dense_emb.zarr")
     for label, (st, m, t, mb) in (("geneb-mini's largest slice", (store, *largest_slice(
             store, models, tasks))), ("a dense GFM-size slice", (dense, dm, dt, largest_slice(
             dense, [dm], [dt])[2]))):

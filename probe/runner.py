@@ -133,10 +133,22 @@ def _engine(backend: str, protocol: ProbeProtocol, device: str | None,
     return _ENGINES[key]
 
 
-def blas_threads_per_block(worker_threads: int, cores: int | None = None) -> int:
-    """Threads each concurrently running block may use: ``cores // worker_threads`` (≥ 1)."""
+def blas_threads_per_block(worker_threads: int, cores: int | None = None,
+                           limit: int | None = None) -> int:
+    """Threads each concurrently running block may use: ``cores // worker_threads`` (≥ 1).
+
+    ``limit`` (default: ``OMP_NUM_THREADS`` when set, as dask's nanny sets it to 1 in each
+    worker process it starts) caps it: several worker processes on one machine each see all
+    the machine's cores, and must not each use them all.
+    """
     cores = cores or os.cpu_count() or 1
-    return max(1, cores // max(1, worker_threads))
+    threads = max(1, cores // max(1, worker_threads))
+    if limit is None:
+        try:
+            limit = int(os.environ.get("OMP_NUM_THREADS", "0"))
+        except ValueError:
+            limit = 0
+    return min(threads, limit) if limit and limit > 0 else threads
 
 
 def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbeProtocol,

@@ -35,10 +35,15 @@ def same_cells(a, b):
     np.testing.assert_array_equal(a["train_rows"].values, b["train_rows"].values)
 
 
-def test_blas_threads_split_the_cores_between_concurrent_blocks():
+def test_blas_threads_split_the_cores_between_concurrent_blocks(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert blas_threads_per_block(1, cores=16) == 16
     assert blas_threads_per_block(4, cores=16) == 4
     assert blas_threads_per_block(8, cores=2) == 1
+    # a worker process started by dask's nanny has OMP_NUM_THREADS=1: one per block
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert blas_threads_per_block(1, cores=16) == 1
+    assert blas_threads_per_block(1, cores=16, limit=3) == 3
 
 
 @pytest.mark.slow
