@@ -93,30 +93,51 @@ def probe_split(X_train: np.ndarray, X_test: np.ndarray, table: TaskTable,
     X_train : ndarray, shape (len(table.train_index), dim)
     X_test : ndarray, shape (len(table.test_index), dim)
     """
-    train, test = table.train_index, table.test_index
-    y = table.label
-    todo = set(todo) if todo is not None else {(r, s) for r in protocol.regime_names
+    cells = _full_cells(X_train, X_test, table, protocol, backend, todo)
+    few = _few_shot_problems(table, protocol, todo)
+    if few:
+        y_train = table.label[table.train_index]
+        fits = backend.fit_predict_many([(X_train[pos], y_train[pos]) for _, _, pos in few],
+                                        X_test)
+        cells += _few_shot_cells(table, few, fits, backend)
+    return cells
+
+
+def _todo_set(protocol: ProbeProtocol, todo) -> set[tuple[str, int]]:
+    return set(todo) if todo is not None else {(r, s) for r in protocol.regime_names
                                                for s in protocol.seeds}
+
+
+def _full_cells(X_train, X_test, table: TaskTable, protocol: ProbeProtocol,
+                backend: ProbeBackend, todo) -> list[Cell]:
+    """The full regime(s), fitted once for all their seeds still to do."""
+    todo = _todo_set(protocol, todo)
+    train, test, y = table.train_index, table.test_index, table.label
     cells = []
-    few: list[tuple[str, int, np.ndarray]] = []
     for regime, k in protocol.regimes:
         seeds = tuple(s for s in protocol.seeds if (regime, s) in todo)
-        if not seeds:
-            continue
-        if k is None:
+        if k is None and seeds:
             fit = backend.fit_predict(X_train, y[train], X_test)
             cells.append(Cell(regime, seeds, score(y[test], fit.y_pred), len(train),
                               fit.n_iter, fit.converged, fit.seconds, None, backend.name))
-            continue
-        for seed in seeds:
-            few.append((regime, seed, few_shot_indices(y[train], k, seed)))
-    if few:
-        fits = backend.fit_predict_many([(X_train[pos], y[train][pos]) for _, _, pos in few],
-                                        X_test)
-        for (regime, seed, pos), fit in zip(few, fits):
-            cells.append(Cell(regime, (seed,), score(y[test], fit.y_pred), len(pos),
-                              fit.n_iter, fit.converged, fit.seconds, train[pos], backend.name))
     return cells
+
+
+def _few_shot_problems(table: TaskTable, protocol: ProbeProtocol,
+                       todo) -> list[tuple[str, int, np.ndarray]]:
+    """``(regime, seed, positions in the train split)`` of every few-shot cell to do."""
+    todo = _todo_set(protocol, todo)
+    y_train = table.label[table.train_index]
+    return [(regime, seed, few_shot_indices(y_train, k, seed))
+            for regime, k in protocol.regimes if k is not None
+            for seed in protocol.seeds if (regime, seed) in todo]
+
+
+def _few_shot_cells(table: TaskTable, few, fits, backend: ProbeBackend) -> list[Cell]:
+    test, y = table.test_index, table.label
+    return [Cell(regime, (seed,), score(y[test], fit.y_pred), len(pos), fit.n_iter,
+                 fit.converged, fit.seconds, table.train_index[pos], backend.name)
+            for (regime, seed, pos), fit in zip(few, fits)]
 
 
 _ENGINES: dict = {}
@@ -156,6 +177,28 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
                 todo: list[tuple[str, int]],
                 storage_options: dict | None = None) -> list[Cell]:
     """Worker side of one (model, task): read the slice, fit the ``todo`` cells."""
+    return probe_bundle(store_path, model_id, [(task_id, todo)], protocol, backend, device,
+                        exact_reference, storage_options)[task_id]
+
+
+def probe_bundle(store_path: str, model_id: str, items: list[tuple[str, list[tuple[str, int]]]],
+                 protocol: ProbeProtocol, backend: str, device: str | None,
+                 exact_reference: bool,
+                 storage_options: dict | None = None) -> dict[str, list[Cell]]:
+    """Worker side of a bundle of one model's tasks: ``items`` is ``[(task_id, todo), ...]``.
+
+    Slices are read one at a time; each task's full regime is fitted as soon as its slice
+    is in, then its training rows are dropped and only its few-shot rows and test rows are
+    kept. All the few-shot problems of the bundle are then solved together
+    (:meth:`ProbeBackend.fit_predict_sets`: one batched solve per class count for the torch
+    backend). Peak memory: one slice plus the bundle's test rows (the runner sizes bundles
+    so that those stay within the largest slice).
+
+    Returns
+    -------
+    dict
+        task_id -> list of Cell.
+    """
     try:
         from distributed import get_worker
         nthreads = get_worker().state.nthreads
@@ -165,18 +208,34 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
     # catch_warnings() in a backend is not thread-safe; non-convergence is recorded per cell
     # (``converged``), so silence the warning for the whole worker process
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
-    table = store.read_task_table(task_id)
     return_large_frees_to_os()  # dead decode/convert buffers must not stay resident
-    # train and test rows straight from the chunks (each checksum-checked): the block
-    # holds its slice once, never the whole array next to its two parts
-    X_train, X_test = store.read_embedding(model_id, task_id,
-                                           rows=(table.train_index, table.test_index))
+    store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     import torch
     torch.set_num_threads(threads)
+    cells: dict[str, list[Cell]] = {}
+    few_problems, few_where, X_tests = [], [], []
     with threadpool_limits(limits=threads):
         engine = _engine(backend, protocol, device, exact_reference)
-        return probe_split(X_train, X_test, table, protocol, engine, todo)
+        for task_id, todo in items:
+            table = store.read_task_table(task_id)
+            # train and test rows straight from the chunks (each checksum-checked): the
+            # block holds its slice once, never the whole array next to its two parts
+            X_train, X_test = store.read_embedding(model_id, task_id,
+                                                   rows=(table.train_index, table.test_index))
+            cells[task_id] = _full_cells(X_train, X_test, table, protocol, engine, todo)
+            few = _few_shot_problems(table, protocol, todo)
+            if few:
+                y_train = table.label[table.train_index]
+                few_problems += [(X_train[pos], y_train[pos], len(X_tests)) for *_, pos in few]
+                few_where.append((task_id, table, few))
+                X_tests.append(X_test)
+            del X_train, X_test
+        fits = engine.fit_predict_sets(few_problems, X_tests) if few_problems else []
+    at = 0
+    for task_id, table, few in few_where:
+        cells[task_id] += _few_shot_cells(table, few, fits[at:at + len(few)], engine)
+        at += len(few)
+    return cells
 
 
 def _model_coords(model_ids: list[str]) -> dict[str, list]:
@@ -288,13 +347,42 @@ def _client(scheduler, n_workers: int):
     return Client(cluster, set_as_default=False), True
 
 
+def bundle_jobs(jobs: list[tuple[str, str, list]], test_bytes: dict, budget: float,
+                n_workers: int, max_pairs: int | None = None) -> list[tuple[str, list]]:
+    """Group (model, task, todo) jobs into bundles of one model's tasks.
+
+    A bundle's few-shot problems are solved in one batch (fewer, larger solves), while its
+    test rows are held together: a bundle is closed when the test rows would pass
+    ``budget`` bytes (the largest slice, so a worker's peak stays about twice that), at
+    ``max_pairs`` pairs (default: enough bundles for 4 per worker, for load balance).
+    Jobs keep their order (largest first) within and across bundles.
+
+    Returns
+    -------
+    list of (model_id, [(task_id, todo), ...])
+    """
+    if max_pairs is None:
+        max_pairs = max(1, -(-len(jobs) // (4 * max(1, n_workers))))
+    open_: dict[str, tuple[list, float]] = {}
+    bundles: list[tuple[str, list]] = []
+    for m, t, todo in jobs:
+        items, held = open_.get(m, (None, 0.0))
+        if items is None or len(items) >= max_pairs or held + test_bytes[m, t] > budget:
+            items, held = [], 0.0
+            bundles.append((m, items))
+        items.append((t, todo))
+        open_[m] = (items, held + test_bytes[m, t])
+    return bundles
+
+
 def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
                protocol: ProbeProtocol = ProbeProtocol(), backend: str = "sklearn",
                device: str | None = None, exact_reference: bool = False,
                out: str | Path | None = None, scheduler=None, n_workers: int | None = None,
                checkpoint_seconds: float = 30.0, show_progress: bool = True,
                pairs: list[tuple[str, str]] | None = None,
-               lock_timeout: float | None = None) -> xr.Dataset:
+               lock_timeout: float | None = None,
+               bundle_max: int | None = None) -> xr.Dataset:
     """Probe every (model, task) in the store and return the result cube.
 
     Parameters
@@ -327,6 +415,10 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     lock_timeout : float, optional
         Seconds to wait for another run holding ``out`` before an ``InputError``; default
         wait until it finishes.
+    bundle_max : int, optional
+        Most (model, task) pairs of one model probed by one worker task, their few-shot
+        problems solved in one batch (:func:`bundle_jobs`; default: about 4 bundles per
+        worker). Applies to backends that batch across tasks (torch); 1 turns it off.
 
     Returns
     -------
@@ -346,7 +438,7 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
                     max_shots)
     cube.attrs.update({"backend": engine.name, "store": str(store.path)})
-    prints = {_pair_key(m, t): store.embedding_fingerprint(m, t) for m, t in wanted}
+    prints = {_pair_key(m, t): store.embedding_fingerprint(m, t, tables[t]) for m, t in wanted}
     cube.attrs[FINGERPRINTS] = prints
     lock = cube_lock(out, lock_timeout) if out is not None else contextlib.nullcontext()
     with lock:  # one run at a time on a cube: a second waits, then finds its cells filled
@@ -376,6 +468,10 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
             return cube
 
         n_workers = n_workers or min(len(jobs), os.cpu_count() or 1)
+        n_test = {t: len(tb.test_index) / max(1, len(tb.label)) for t, tb in tables.items()}
+        bundles = bundle_jobs(jobs, {k: v * n_test[k[1]] for k, v in size.items()},
+                              max(size[m, t] for m, t, _ in jobs), n_workers,
+                              max_pairs=1 if not engine.batches_across_tasks else bundle_max)
         client, owned = _client(scheduler, n_workers)  # an unreachable scheduler: nothing saved
         if out is not None:
             save_cube(cube, out)
@@ -384,15 +480,16 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         last_save = time.monotonic()
         try:
             from distributed import as_completed
-            futures = {client.submit(probe_block, _portable(store.path), m, t, protocol, backend,
-                                     device, exact_reference, todo, store.storage_options,
-                                     pure=False, priority=len(jobs) - i): (m, t)
-                       for i, (m, t, todo) in enumerate(jobs)}
+            futures = {client.submit(probe_bundle, _portable(store.path), m, items, protocol,
+                                     backend, device, exact_reference, store.storage_options,
+                                     pure=False, priority=len(bundles) - i): m
+                       for i, (m, items) in enumerate(bundles)}
             with client.as_current():
                 for fut in as_completed(futures):
-                    m, t = futures[fut]
-                    _write_cells(cube, m, t, fut.result())
-                    bar.update(1)
+                    m = futures[fut]
+                    for t, cells in fut.result().items():
+                        _write_cells(cube, m, t, cells)
+                        bar.update(1)
                     if out is not None and time.monotonic() - last_save >= checkpoint_seconds:
                         save_cube(cube, out)
                         last_save = time.monotonic()
@@ -407,5 +504,6 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         return cube
 
 
-__all__ = ["Cell", "probe_task", "probe_split", "probe_block", "run_probes",
+__all__ = ["Cell", "probe_task", "probe_split", "probe_block", "probe_bundle", "bundle_jobs",
+           "run_probes",
            "blas_threads_per_block"]

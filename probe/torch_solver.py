@@ -498,14 +498,16 @@ def _tensor(a) -> torch.Tensor:
     return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
 
 
-def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test: np.ndarray, *,
+def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
+                 X_test: np.ndarray | list[np.ndarray], *,
                  C: float = 1.0, tol: float = 1e-4, max_iter: int = 1000,
                  standardize: bool = False, device: str = "cpu",
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
                  reduce_max_rows: int = 256, solver: str = "auto",
                  newton_max_cost: float = NEWTON_MAX_COST,
                  sparse_max_density: float = SPARSE_MAX_DENSITY,
-                 block_values: int | None = None) -> list[SolvedProbe]:
+                 block_values: int | None = None,
+                 test_of: list[int] | None = None) -> list[SolvedProbe]:
     """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
 
     Parameters
@@ -514,7 +516,10 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         Training features of each problem (raw; centring is done here and is exact).
     y_trains : list of ndarray, each shape (n_b,)
         Labels; every problem must have the same number K ≥ 2 of distinct classes.
-    X_test : ndarray, shape (n_test, d)
+    X_test : ndarray, shape (n_test, d), or list of them
+        The shared test rows, or several test sets with ``test_of``: problems of several
+        tasks (and models: widths may differ, narrower problems are padded with zero
+        columns, which get zero weight) solved in one batch.
     C, tol, max_iter : float, float, int
         scikit-learn's ``LogisticRegression`` settings.
     standardize : bool
@@ -543,6 +548,9 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         Largest training set solved in its row span (few-shot sizes; the span's setup, a
         Gram matrix and its eigendecomposition, costs more than it saves beyond).
 
+    test_of : list of int, optional
+        With a list of test sets: the index of problem b's test set (default all 0).
+
     Returns
     -------
     list of SolvedProbe, one per problem
@@ -558,7 +566,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         raise ValueError(f"every problem of a batch needs the same number (>= 2) of classes; "
                          f"got {[len(c) for c in classes]}")
     binary = K == 2
-    d = X_test.shape[1]
+    widths = [int(X.shape[1]) for X in X_trains]
+    d = max(widths)
     ns = [len(y) for y in y_trains]
     N = max(ns)
     use_span = reduce == "span" or (reduce == "auto" and N < d and N <= reduce_max_rows)
@@ -575,7 +584,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
                                                   classes[0], binary, C=C, tol=tol,
                                                   max_iter=max_iter, dtype=dtype)
         return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
-                       n_iter, conv, dev, dtype)
+                       n_iter, conv, dev, dtype, test_of, widths)
     if B == 1 and not use_span:  # a full-regime fit: blocks of X, no full float64 copy
         newton = solver == "newton" or (solver == "auto"
                                         and newton_cost(N, d, Kp) <= newton_max_cost)
@@ -585,13 +594,14 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
             block_values=block_values or (BLOCK_VALUES_CUDA if dev.type == "cuda"
                                           else BLOCK_VALUES_CPU))
         return _finish(theta, None, mean, scale, X_test, classes, binary, n_iter, conv, dev,
-                       dtype)
+                       dtype, test_of, widths)
     Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
     for b, (Xb, yb) in enumerate(zip(X_trains, y_trains)):
-        Xc[b, :ns[b]].copy_(_tensor(Xb))
+        Xc[b, :ns[b], :widths[b]].copy_(_tensor(Xb))
         Xc[b, ns[b]:] = 0
+        Xc[b, :, widths[b]:] = 0
         codes = torch.as_tensor(np.searchsorted(classes[b], yb), device=dev)
         if binary:
             Y[b, :ns[b], 0] = codes.to(dtype)
@@ -639,36 +649,56 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray], X_test:
         theta, n_iter, conv = lbfgs_batched(fg, theta0.reshape(B, -1), tol=tol,
                                             max_iter=max_iter)
     theta = theta.view(B, R + 1, Kp)
-    return _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype)
+    return _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype,
+                   test_of, widths)
 
 
-def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype):
-    """Centred (span) solution -> raw-space coefficients, intercepts and test predictions."""
+def _finish(theta, V, mean, scale, X_test, classes, binary, n_iter, conv, dev, dtype,
+            test_of=None, widths=None):
+    """Centred (span) solution -> raw-space coefficients, intercepts and test predictions.
+
+    ``X_test`` is one test matrix or a list of them, problem b predicting
+    ``X_test[test_of[b]]``; ``widths[b]`` is problem b's own width (problems narrower than
+    the batch were padded with zero columns, whose weights are zero).
+    """
     B = theta.shape[0]
     W, c = theta[:, :-1, :], theta[:, -1, :]
     if V is not None:
         W = torch.bmm(V, W)  # back to feature space (B, d, Kp)
     W = W / scale[:, :, None]
     c_raw = c - torch.bmm(mean[:, None, :], W)[:, 0, :]
-    # one (rows, d) x (d, B·Kp) product per block of test rows: no full float64 copy of X_test
-    Wf = W.permute(1, 0, 2).reshape(W.shape[1], -1)
-    Xt_all = _tensor(X_test)
-    n_test = Xt_all.shape[0]
-    step = max(1, PREDICT_BLOCK_VALUES // max(1, Xt_all.shape[1]))
-    buf = torch.empty((min(step, n_test), Xt_all.shape[1]), dtype=dtype, device=dev)
+    tests = list(X_test) if isinstance(X_test, (list, tuple)) else [X_test]
+    test_of = list(test_of) if test_of is not None else [0] * B
+    widths = list(widths) if widths is not None else [W.shape[1]] * B
+    codes: list[np.ndarray | None] = [None] * B
+    for j, X_j in enumerate(tests):
+        members = [b for b in range(B) if test_of[b] == j]
+        if members:
+            for b, code in zip(members, _predict(_tensor(X_j), W[members], c_raw[members],
+                                                 binary, dev, dtype)):
+                codes[b] = code
+    W_np, c_np = W.cpu().numpy(), c_raw.cpu().numpy()
+    n_iter, conv = n_iter.cpu().numpy(), conv.cpu().numpy()
+    return [SolvedProbe(classes=classes[b], coef=W_np[b, :widths[b]], intercept=c_np[b],
+                        y_pred=classes[b][codes[b]], n_iter=int(n_iter[b]),
+                        converged=bool(conv[b])) for b in range(B)]
+
+
+def _predict(Xt: torch.Tensor, W: torch.Tensor, c: torch.Tensor, binary: bool, dev,
+             dtype) -> np.ndarray:
+    """Class codes (m, n_test) of m problems W (m, ≥d, Kp), c (m, Kp) on one test set
+    Xt (n_test, d): one (rows, d) x (d, m·Kp) product per block of test rows, so the test
+    set is never copied whole to float64."""
+    n_test, d = Xt.shape
+    m = W.shape[0]
+    Wf = W[:, :d].permute(1, 0, 2).reshape(d, -1)
+    step = max(1, PREDICT_BLOCK_VALUES // max(1, d))
+    buf = torch.empty((min(step, n_test), d), dtype=dtype, device=dev)
     logits = torch.empty((n_test, Wf.shape[1]), dtype=dtype, device=dev)
     for i in range(0, n_test, step):
         rows = buf[:min(step, n_test - i)]
-        rows.copy_(Xt_all[i:i + step])
+        rows.copy_(Xt[i:i + step])
         torch.matmul(rows, Wf, out=logits[i:i + step])
-    logits = logits.view(n_test, B, -1).permute(1, 0, 2) + c_raw[:, None, :]
-    if binary:
-        codes = (logits[:, :, 0] > 0).long()
-    else:
-        codes = logits.argmax(2)
-    codes = codes.cpu().numpy()
-    W_np, c_np = W.cpu().numpy(), c_raw.cpu().numpy()
-    n_iter, conv = n_iter.cpu().numpy(), conv.cpu().numpy()
-    return [SolvedProbe(classes=classes[b], coef=W_np[b], intercept=c_np[b],
-                        y_pred=classes[b][codes[b]], n_iter=int(n_iter[b]),
-                        converged=bool(conv[b])) for b in range(B)]
+    logits = logits.view(n_test, m, -1).permute(1, 0, 2) + c[:, None, :]
+    codes = (logits[:, :, 0] > 0).long() if binary else logits.argmax(2)
+    return codes.cpu().numpy()

@@ -12,8 +12,8 @@ import os
 import signal
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -459,16 +459,18 @@ class EmbeddingStore:
                 f"command to finish them, or pass allow_incomplete=True to read what is there")
         return self._array(model_id, task_id)
 
-    def embedding_fingerprint(self, model_id: str, task_id: str) -> str:
+    def embedding_fingerprint(self, model_id: str, task_id: str,
+                              table: TaskTable | None = None) -> str:
         """A short hash that changes whenever what a probe would see changes.
 
         It covers the task's labels, splits and sequence hashes, the array's identity
         (its provenance config) and when it was completed, so a re-extracted array or a
-        changed task never matches results computed from the old one.
+        changed task never matches results computed from the old one. ``table``: the
+        task's table, when the caller has already read it (each read checks its checksums).
         """
         import json
 
-        table = self.read_task_table(task_id)
+        table = table if table is not None else self.read_task_table(task_id)
         arr = self.open_embedding(model_id, task_id)
         h = hashlib.blake2b(digest_size=12)
         for part in (table.seq_hash, table.label, table.split):

@@ -41,6 +41,9 @@ class ProbeBackend(ABC):
     """
 
     name: str = ""
+    #: True when :meth:`fit_predict_sets` solves problems of several tasks in one batch
+    #: (the runner then bundles a model's tasks into one worker task)
+    batches_across_tasks: bool = False
 
     def __init__(self, protocol: ProbeProtocol) -> None:
         self.protocol = protocol
@@ -62,6 +65,23 @@ class ProbeBackend(ABC):
         X_test : ndarray, shape (n_test, d)
         """
         return [self.fit_predict(X, y, X_test) for X, y in problems]
+
+    def fit_predict_sets(self, problems: list[tuple[np.ndarray, np.ndarray, int]],
+                         X_tests: list[np.ndarray]) -> list[FitResult]:
+        """Fit problems of several tasks (few-shot problems of a bundle of (model, task)
+        pairs), problem ``(X, y, j)`` predicting ``X_tests[j]``.
+
+        The default fits each test set's problems with :meth:`fit_predict_many`; batched
+        backends override it to solve them all at once.
+        """
+        out: list[FitResult | None] = [None] * len(problems)
+        for j, X_test in enumerate(X_tests):
+            idx = [i for i, p in enumerate(problems) if p[2] == j]
+            if idx:
+                fits = self.fit_predict_many([problems[i][:2] for i in idx], X_test)
+                for i, fit in zip(idx, fits):
+                    out[i] = fit
+        return out
 
 
 BACKENDS: Registry[type[ProbeBackend]] = Registry("probe backend", hint="geneb probe --help")

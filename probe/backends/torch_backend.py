@@ -35,6 +35,7 @@ class TorchBackend(ProbeBackend):
     """
 
     name = "torch"
+    batches_across_tasks = True
 
     def __init__(self, protocol: ProbeProtocol, *, device: str | None = None,
                  dtype: str = "float64") -> None:
@@ -50,12 +51,12 @@ class TorchBackend(ProbeBackend):
         self.dtype = getattr(torch, dtype)
         self.name = f"torch:{device.split(':')[0]}"
 
-    def _solve(self, problems, X_test):
+    def _solve(self, problems, X_test, test_of=None):
         from geneb.probe.torch_solver import solve_probes
         p = self.protocol
-        return solve_probes([X for X, _ in problems], [y for _, y in problems], X_test, C=p.C,
-                            tol=p.tol, max_iter=p.max_iter, standardize=p.standardize,
-                            device=self.device, dtype=self.dtype)
+        return solve_probes([X for X, *_ in problems], [y for _, y, *_ in problems], X_test,
+                            C=p.C, tol=p.tol, max_iter=p.max_iter, standardize=p.standardize,
+                            device=self.device, dtype=self.dtype, test_of=test_of)
 
     def fit_predict(self, X_train: np.ndarray, y_train: np.ndarray,
                     X_test: np.ndarray) -> FitResult:
@@ -63,13 +64,19 @@ class TorchBackend(ProbeBackend):
 
     def fit_predict_many(self, problems: list[tuple[np.ndarray, np.ndarray]],
                          X_test: np.ndarray) -> list[FitResult]:
+        return self.fit_predict_sets([(X, y, 0) for X, y in problems], [X_test])
+
+    def fit_predict_sets(self, problems: list[tuple[np.ndarray, np.ndarray, int]],
+                         X_tests: list[np.ndarray]) -> list[FitResult]:
+        """One batched solve per class count, across all the test sets."""
         out: list[FitResult | None] = [None] * len(problems)
         groups: dict[int, list[int]] = {}  # a batch needs one class count
-        for i, (_, y) in enumerate(problems):
+        for i, (_, y, _) in enumerate(problems):
             groups.setdefault(len(np.unique(y)), []).append(i)
         for idx in groups.values():
             t0 = time.perf_counter()
-            solved = self._solve([problems[i] for i in idx], X_test)
+            solved = self._solve([problems[i] for i in idx], X_tests,
+                                 test_of=[problems[i][2] for i in idx])
             seconds = (time.perf_counter() - t0) / len(idx)
             for i, s in zip(idx, solved):
                 out[i] = FitResult(y_pred=s.y_pred, n_iter=s.n_iter, converged=s.converged,

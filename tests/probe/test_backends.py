@@ -177,3 +177,24 @@ def test_full_fit_read_in_row_blocks_matches_one_block_and_leaves_input_alone(k,
     X64 = X.copy()
     solve_probes([X64], [y], X64[:5], solver=solver)  # float64 input: a block is a view of it
     np.testing.assert_array_equal(X64, X)
+
+
+def test_problems_of_several_tasks_and_widths_in_one_batch_match_separate_solves():
+    rng = np.random.default_rng(11)
+    problems, tests, test_of = [], [], []
+    for j, (d, n_test) in enumerate(((30, 200), (48, 150), (30, 90))):  # 3 tasks, 2 widths
+        X, y = planted(rng, 400, d, 3)
+        tests.append(planted(rng, n_test, d, 3)[0])
+        for n in (3, 15, 30):  # few-shot sizes: solved in the span of their rows
+            rows = rng.choice(400, n, replace=False)
+            while len(np.unique(y[rows])) < 3:
+                rows = rng.choice(400, n, replace=False)
+            problems.append((X[rows], y[rows]))
+            test_of.append(j)
+    together = solve_probes([p[0] for p in problems], [p[1] for p in problems], tests,
+                            test_of=test_of, tol=1e-10, max_iter=5000)
+    for (X, y), j, got in zip(problems, test_of, together):
+        alone = solve_probes([X], [y], tests[j], tol=1e-10, max_iter=5000, reduce="span")[0]
+        assert got.coef.shape == (X.shape[1], 3) and len(got.y_pred) == len(tests[j])
+        np.testing.assert_allclose(got.coef, alone.coef, rtol=1e-6, atol=1e-9)
+        assert np.mean(got.y_pred == alone.y_pred) >= 0.99
