@@ -47,6 +47,10 @@ NEWTON_MAX_COST = 1e9
 #: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
 #: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
 NEWTON_MAX_COST_SPARSE = 2e8
+#: exact Newton stops at ``tol`` times this: near the optimum each iteration squares the
+#: error, so one or two more iterations land on the optimum rather than near it (where a
+#: test row on the boundary can still flip)
+NEWTON_TOL_FACTOR = 1e-2
 #: L-BFGS on a sparse copy of the training rows at or below this density (k-mer counts)
 SPARSE_MAX_DENSITY = 0.3
 #: test rows are converted and predicted in blocks of about this many values
@@ -487,7 +491,8 @@ def _solve_single(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: flo
                 H = part if H is None else H.add_(part)
             return _add_penalty(H, n_t, C, d + 1, binary)
 
-        x, n_iter, conv = newton_batched(fg, hess, x0, tol=tol, max_iter=max_iter)
+        x, n_iter, conv = newton_batched(fg, hess, x0, tol=tol * NEWTON_TOL_FACTOR,
+                                         max_iter=max_iter)
     else:
         x, n_iter, conv = lbfgs_batched(fg, x0, tol=tol, max_iter=max_iter)
     return x.view(1, d + 1, Kp), n_iter, conv, mean[None], scale[None]
@@ -642,7 +647,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         def hess(flat: torch.Tensor):
             return _hessian(flat.view(B, R + 1, Kp), Za, sw, n, C, binary)
 
-        theta, n_iter, conv = newton_batched(fg, hess, theta0.reshape(B, -1), tol=tol,
+        theta, n_iter, conv = newton_batched(fg, hess, theta0.reshape(B, -1),
+                                             tol=tol * NEWTON_TOL_FACTOR,
                                              max_iter=max_iter)
         del Za
     else:
