@@ -47,6 +47,9 @@ NEWTON_MAX_COST = 1e9
 #: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
 #: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
 NEWTON_MAX_COST_SPARSE = 2e8
+#: ... at tolerances from this one up; tighter, L-BFGS needs many more steps (collinear
+#: counts) while Newton needs one or two more, so the dense crossover applies
+SPARSE_MIN_TOL = 1e-6
 #: exact Newton stops at ``tol`` times this: near the optimum each iteration squares the
 #: error, so one or two more iterations land on the optimum rather than near it (where a
 #: test row on the boundary can still flip)
@@ -359,7 +362,7 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     n, d = X.shape
     # CSR in the input dtype first: no dense float64 copy of X, even transiently
     Xs = sp.csr_matrix(X).astype(np.float64 if dtype == torch.float64 else np.float32)
-    XsT = Xs.T.tocsr()
+    XsT = Xs.T  # a CSC view, no copy: its products are as fast as a transposed CSR copy's
 
     # scipy's CSR products (C loops that release the GIL) on views of the torch tensors;
     # several outputs one column at a time: scipy's one-vector product is ~2x faster per
@@ -543,7 +546,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         A single L-BFGS problem on CPU whose training matrix has at most this fraction of
         nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
         ``Xc W = X W - 1 (mean W)`` and ``Xcᵀ R = Xᵀ R - meanᵀ (1ᵀ R)``. Such a problem
-        goes to Newton only when an iteration costs at most ``NEWTON_MAX_COST_SPARSE``.
+        goes to Newton only when an iteration costs at most ``NEWTON_MAX_COST_SPARSE``
+        (at ``tol`` ≥ ``SPARSE_MIN_TOL``).
     block_values : int, optional
         A single problem solved in feature space (a full-regime fit) reads its training
         rows in blocks of about this many values, converted and centred block by block:
@@ -582,8 +586,9 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
     if (B == 1 and not use_span and not standardize and dev.type == "cpu"
             and solver != "newton" and not isinstance(X_trains[0], torch.Tensor)
-            and (solver == "lbfgs" or newton_cost(N, d, Kp) > min(newton_max_cost,
-                                                                  NEWTON_MAX_COST_SPARSE))
+            and (solver == "lbfgs" or newton_cost(N, d, Kp) > (
+                min(newton_max_cost, NEWTON_MAX_COST_SPARSE) if tol >= SPARSE_MIN_TOL
+                else newton_max_cost))
             and np.count_nonzero(X_trains[0]) <= sparse_max_density * X_trains[0].size):
         theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
                                                   classes[0], binary, C=C, tol=tol,
