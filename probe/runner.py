@@ -1,10 +1,12 @@
 """Fill a result cube from an embedding store: every (model, task) × regime × seed.
 
-(model, task) blocks are mapped over a :mod:`dask.distributed` client: an in-process cluster by
-default, or an existing one (``scheduler="tcp://host:8786"``). Each block reads its embedding
-slice from the Zarr store on the worker with one plain Zarr read (one slice per running
-block), fits all its missing cells, and returns only scores. BLAS and torch threads per block are
-pinned to ``cores // worker threads`` so concurrent blocks do not oversubscribe the cores.
+(model, task) blocks, or bundles of one model's tasks for backends that batch across tasks
+(:func:`bundle_jobs`), are mapped over a :mod:`dask.distributed` client: an in-process cluster
+by default, or an existing one (``scheduler="tcp://host:8786"``). A worker reads one slice at a
+time from the Zarr store, chunk by chunk straight into its train and test rows, fits the missing
+cells and returns only scores. BLAS and torch threads per block are pinned to
+``cores // worker threads`` (and ``OMP_NUM_THREADS``) so concurrent blocks do not oversubscribe
+the cores.
 
 With ``out`` the cube is incremental and resumable: an existing cube there is extended (new
 models, tasks, regimes or seeds) and only its empty cells are fitted; progress is saved

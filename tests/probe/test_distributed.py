@@ -13,7 +13,7 @@ import pytest
 from geneb.catalog import get_model
 from geneb.extract import extract
 from geneb.probe import ProbeProtocol, run_probes
-from geneb.probe.runner import blas_threads_per_block
+from geneb.probe.runner import blas_threads_per_block, bundle_jobs
 from geneb.store import EmbeddingStore
 from geneb.tasks import load_task_file
 
@@ -112,3 +112,25 @@ def test_dask_scheduler_and_worker_cli_processes_on_loopback(store2, tmp_path):
                 p.kill()
                 p.wait()
         log.close()
+
+
+def test_bundles_keep_one_model_order_and_the_test_rows_budget():
+    jobs = [("m1", f"t{i}", ["todo"]) for i in range(5)] + [("m2", "t0", ["todo"])]
+    test_bytes = {("m1", "t0"): 60, ("m1", "t1"): 50, ("m1", "t2"): 30, ("m1", "t3"): 20,
+                  ("m1", "t4"): 10, ("m2", "t0"): 5}
+    bundles = bundle_jobs(jobs, test_bytes, budget=100, n_workers=1, max_pairs=3)
+    assert [(m, [t for t, _ in items]) for m, items in bundles] == [
+        ("m1", ["t0"]), ("m1", ["t1", "t2", "t3"]), ("m1", ["t4"]), ("m2", ["t0"])]
+    # default: about 4 bundles per worker
+    assert len(bundle_jobs(jobs, test_bytes, budget=1e9, n_workers=1)) == 4
+
+
+def test_bundled_run_gives_the_cells_of_one_block_per_pair(store2):
+    store, models, tasks = store2
+    alone = run_probes(store, models, tasks, backend="torch", show_progress=False, bundle_max=1)
+    bundled = run_probes(store, models, tasks, backend="torch", show_progress=False,
+                         bundle_max=2, n_workers=1)
+    for name in ("n_train", "fitted", "converged", "train_rows"):
+        np.testing.assert_array_equal(alone[name].values, bundled[name].values, err_msg=name)
+    np.testing.assert_allclose(alone["mcc"].values, bundled["mcc"].values, atol=0.02)
+    assert (np.abs(alone["mcc"].values - bundled["mcc"].values) > 1e-12).mean() < 0.05
