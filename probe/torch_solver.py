@@ -424,6 +424,8 @@ def _solve_single(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: flo
     mean (1, d) and scale (1, d).
     """
     Xt = _tensor(X)
+    if Xt.device != dev:  # on a GPU: X goes over once, in its own dtype, not at every step
+        Xt = Xt.to(dev)
     n, d = Xt.shape
     step = max(1, block_values // max(1, d))
     blocks = [slice(i, min(i + step, n)) for i in range(0, n, step)]
