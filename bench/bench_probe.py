@@ -205,6 +205,46 @@ print(hwm_mb() - base)
 """
 
 
+RUN_PEAK_SCRIPT = """
+import logging, sys
+import numpy as np, scipy.sparse, torch, zarr  # noqa: F401
+import geneb.probe.torch_solver  # noqa: F401
+from distributed import Client, LocalCluster
+from geneb.probe import run_probes
+from geneb.store import EmbeddingStore
+store = EmbeddingStore(sys.argv[1], mode="r")
+models, tasks = sys.argv[2].split(","), sys.argv[3].split(",")
+
+
+def hwm_mb():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+
+
+if __name__ == "__main__":
+    client = Client(LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                 dashboard_address=":0", silence_logs=logging.ERROR))
+    run_probes(store, models[:1], tasks[:1], backend="auto", scheduler=client,
+               show_progress=False)  # warm up: thread pools, allocator, codecs
+    base = hwm_mb()
+    run_probes(store, models, tasks, backend="auto", scheduler=client, show_progress=False)
+    print(hwm_mb() - base)
+"""
+
+
+def run_peak_memory(store, models, tasks, repeats: int = 3) -> list[float]:
+    """Peak resident memory (MB) a whole default run adds, its bundles (planned as for 2
+    workers) probed one after another by one worker thread, in fresh processes."""
+    import subprocess
+    peaks = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", RUN_PEAK_SCRIPT, str(store.path),
+                              ",".join(models), ",".join(tasks)],
+                             capture_output=True, text=True, check=True)
+        peaks.append(float(out.stdout.strip().splitlines()[-1]))
+    return sorted(peaks)
+
+
 def peak_memory(store, model: str, task: str, repeats: int = 3) -> list[float]:
     """Peak resident memory (MB) one worker adds to fit every cell of one (model, task).
 
@@ -310,6 +350,11 @@ def main() -> int:
         print(f"same optimum at tol=1e-10, {kind:>4} ({n} fits): max relative coef error "
               f"{coef:.1e} vs sklearn lbfgs, {exact:.1e} vs sklearn newton-cholesky; "
               f"min agreement on untied test rows {agree:.4f}")
+    _, _, big_mb = largest_slice(store, models, tasks)
+    peaks = run_peak_memory(store, models, tasks)
+    print(f"peak memory of a whole run in bundles (one worker thread), geneb-mini: "
+          + ", ".join(f"{p:.0f}" for p in peaks) + f" MB above baseline = "
+          f"{peaks[0] / big_mb:.2f}-{peaks[-1] / big_mb:.2f}x the largest slice")
     dense, dm, dt = dense_store(Path(store.path).parent / "dense_emb.zarr")
     for label, (st, m, t, mb) in (("geneb-mini's largest slice", (store, *largest_slice(
             store, models, tasks))), ("a dense GFM-size slice", (dense, dm, dt, largest_slice(

@@ -1,6 +1,6 @@
 """Fill a result cube from an embedding store: every (model, task) × regime × seed.
 
-(model, task) blocks, or bundles of one model's tasks for backends that batch across tasks
+(model, task) blocks, or bundles of them for backends that batch across tasks
 (:func:`bundle_jobs`), are mapped over a :mod:`dask.distributed` client: an in-process cluster
 by default, or an existing one (``scheduler="tcp://host:8786"``). A worker reads one slice at a
 time from the Zarr store, chunk by chunk straight into its train and test rows, fits the missing
@@ -179,28 +179,28 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
                 todo: list[tuple[str, int]],
                 storage_options: dict | None = None) -> list[Cell]:
     """Worker side of one (model, task): read the slice, fit the ``todo`` cells."""
-    return probe_bundle(store_path, model_id, [(task_id, todo)], protocol, backend, device,
-                        exact_reference, storage_options)[task_id]
+    return probe_bundle(store_path, [(model_id, task_id, todo)], protocol, backend, device,
+                        exact_reference, storage_options)[model_id, task_id]
 
 
-def probe_bundle(store_path: str, model_id: str, items: list[tuple],
-                 protocol: ProbeProtocol, backend: str, device: str | None,
-                 exact_reference: bool,
-                 storage_options: dict | None = None) -> dict[str, list[Cell]]:
-    """Worker side of a bundle of one model's tasks: ``items`` is ``[(task_id, todo), ...]``,
-    or ``[(task_id, todo, table), ...]`` with the task tables the caller has already read.
+def probe_bundle(store_path: str, items: list[tuple], protocol: ProbeProtocol, backend: str,
+                 device: str | None, exact_reference: bool,
+                 storage_options: dict | None = None) -> dict[tuple[str, str], list[Cell]]:
+    """Worker side of a bundle of (model, task) pairs: ``items`` is
+    ``[(model_id, task_id, todo), ...]``, or ``[(model_id, task_id, todo, table), ...]`` with
+    the task tables the caller has already read.
 
-    Slices are read one at a time; each task's full regime is fitted as soon as its slice
+    Slices are read one at a time; each pair's full regime is fitted as soon as its slice
     is in, then its training rows are dropped and only its few-shot rows and test rows are
-    kept. All the few-shot problems of the bundle are then solved together
-    (:meth:`ProbeBackend.fit_predict_sets`: one batched solve per class count for the torch
-    backend). Peak memory: one slice plus the bundle's test rows (the runner sizes bundles
-    so that those stay within the largest slice).
+    kept. All the few-shot problems of the bundle, of several tasks and models, are then
+    solved together (:meth:`ProbeBackend.fit_predict_sets`: one batched solve per class
+    count for the torch backend). Peak memory: one slice plus what the bundle holds until
+    its few-shot solve (:func:`bundle_jobs` keeps that within the largest slice).
 
     Returns
     -------
     dict
-        task_id -> list of Cell.
+        (model_id, task_id) -> list of Cell.
     """
     try:
         from distributed import get_worker
@@ -215,28 +215,29 @@ def probe_bundle(store_path: str, model_id: str, items: list[tuple],
     store = EmbeddingStore(store_path, mode="r", storage_options=storage_options)
     import torch
     torch.set_num_threads(threads)
-    cells: dict[str, list[Cell]] = {}
+    cells: dict[tuple[str, str], list[Cell]] = {}
     few_problems, few_where, X_tests = [], [], []
     with threadpool_limits(limits=threads):
         engine = _engine(backend, protocol, device, exact_reference)
-        for task_id, todo, *known in items:
+        for model_id, task_id, todo, *known in items:
             table = known[0] if known else store.read_task_table(task_id)
             # train and test rows straight from the chunks (each checksum-checked): the
             # block holds its slice once, never the whole array next to its two parts
             X_train, X_test = store.read_embedding(model_id, task_id,
                                                    rows=(table.train_index, table.test_index))
-            cells[task_id] = _full_cells(X_train, X_test, table, protocol, engine, todo)
+            key = (model_id, task_id)
+            cells[key] = _full_cells(X_train, X_test, table, protocol, engine, todo)
             few = _few_shot_problems(table, protocol, todo)
             if few:
                 y_train = table.label[table.train_index]
                 few_problems += [(X_train[pos], y_train[pos], len(X_tests)) for *_, pos in few]
-                few_where.append((task_id, table, few))
+                few_where.append((key, table, few))
                 X_tests.append(X_test)
             del X_train, X_test
         fits = engine.fit_predict_sets(few_problems, X_tests) if few_problems else []
     at = 0
-    for task_id, table, few in few_where:
-        cells[task_id] += _few_shot_cells(table, few, fits[at:at + len(few)], engine)
+    for key, table, few in few_where:
+        cells[key] += _few_shot_cells(table, few, fits[at:at + len(few)], engine)
         at += len(few)
     return cells
 
@@ -385,32 +386,45 @@ def _close(client) -> None:
         client.cluster.close()
 
 
-def bundle_jobs(jobs: list[tuple[str, str, list]], test_bytes: dict, budget: float,
-                n_workers: int, max_pairs: int | None = None) -> list[tuple[str, list]]:
-    """Group (model, task, todo) jobs into bundles of one model's tasks.
+def bundle_jobs(jobs: list[tuple[str, str, list]], held_bytes: dict, budget: float,
+                n_workers: int, max_pairs: int | None = None) -> list[list[tuple[str, str, list]]]:
+    """Group (model, task, todo) jobs into bundles for one worker task each.
 
-    A bundle's few-shot problems are solved in one batch (fewer, larger solves), while its
-    test rows are held together: a bundle is closed when the test rows would pass
-    ``budget`` bytes (the largest slice, so a worker's peak stays about twice that), at
-    ``max_pairs`` pairs (default: enough bundles for 4 per worker, for load balance).
-    Jobs keep their order (largest first) within and across bundles.
+    A bundle's few-shot problems are solved in one batch (fewer, larger solves), while what
+    each pair keeps until then (``held_bytes``: its test rows and its few-shot batch) is
+    held together: a bundle is closed before that passes ``budget`` bytes (the largest
+    slice, so a worker's peak stays about twice that), or at ``max_pairs`` pairs (default:
+    enough bundles for 4 per worker, for load balance). Jobs keep their order (largest
+    first); a bundle may mix models (the batch pads narrower ones with zero columns).
 
     Returns
     -------
-    list of (model_id, [(task_id, todo), ...])
+    list of bundles, each a list of (model_id, task_id, todo)
     """
     if max_pairs is None:
         max_pairs = max(1, -(-len(jobs) // (4 * max(1, n_workers))))
-    open_: dict[str, tuple[list, float]] = {}
-    bundles: list[tuple[str, list]] = []
+    bundles: list[list] = []
+    held = 0.0
     for m, t, todo in jobs:
-        items, held = open_.get(m, (None, 0.0))
-        if items is None or len(items) >= max_pairs or held + test_bytes[m, t] > budget:
-            items, held = [], 0.0
-            bundles.append((m, items))
-        items.append((t, todo))
-        open_[m] = (items, held + test_bytes[m, t])
+        if not bundles or len(bundles[-1]) >= max_pairs or held + held_bytes[m, t] > budget:
+            bundles.append([])
+            held = 0.0
+        bundles[-1].append((m, t, todo))
+        held += held_bytes[m, t]
     return bundles
+
+
+def _held_bytes(table: TaskTable, shape: tuple[int, int], itemsize: int, todo,
+                protocol: ProbeProtocol) -> float:
+    """What a pair holds in a bundle until the few-shot solve: its test rows as stored, and
+    its few-shot batch (the rows, their float64 centred copy and span basis: ~3 × 8 bytes
+    per value)."""
+    n, d = shape
+    n_classes = len(np.unique(table.label))
+    shots = dict(protocol.regimes)
+    few_rows = sum(shots[r] * n_classes for r, _ in _todo_set(protocol, todo)
+                   if shots[r] is not None)
+    return len(table.test_index) * d * itemsize + few_rows * d * 24
 
 
 def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
@@ -454,9 +468,9 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         Seconds to wait for another run holding ``out`` before an ``InputError``; default
         wait until it finishes.
     bundle_max : int, optional
-        Most (model, task) pairs of one model probed by one worker task, their few-shot
-        problems solved in one batch (:func:`bundle_jobs`; default: about 4 bundles per
-        worker). Applies to backends that batch across tasks (torch); 1 turns it off.
+        Most (model, task) pairs probed by one worker task, their few-shot problems solved
+        in one batch (:func:`bundle_jobs`; default: about 4 bundles per worker). Applies to
+        backends that batch across tasks (torch); 1 turns it off.
 
     Returns
     -------
@@ -482,9 +496,10 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
          bundle_max) -> xr.Dataset:
     """:func:`run_probes` once its inputs are named and its cluster is on its way."""
     tables = {t: store.read_task_table(t) for t in task_ids}
-    size = {}  # fail before any work on a missing or incomplete array
+    size, shape, itemsize = {}, {}, {}  # fail before any work on a missing or incomplete array
     for m, t in wanted:
-        size[m, t] = store.open_embedding(m, t).nbytes
+        arr = store.open_embedding(m, t)
+        size[m, t], shape[m, t], itemsize[m, t] = arr.nbytes, arr.shape, arr.dtype.itemsize
     max_shots = max((max(k or 0 for _, k in protocol.regimes) * len(np.unique(tb.label))
                      for tb in tables.values()), default=1)
     cube = new_cube(model_ids, task_ids, protocol, _model_coords(model_ids), _task_coords(tables),
@@ -520,9 +535,9 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
             pending.discard()
             return cube
 
-        n_test = {t: len(tb.test_index) / max(1, len(tb.label)) for t, tb in tables.items()}
-        bundles = bundle_jobs(jobs, {k: v * n_test[k[1]] for k, v in size.items()},
-                              max(size[m, t] for m, t, _ in jobs), pending._args[1],
+        held = {(m, t): _held_bytes(tables[t], shape[m, t], itemsize[m, t], todo, protocol)
+                for m, t, todo in jobs}
+        bundles = bundle_jobs(jobs, held, max(size[m, t] for m, t, _ in jobs), pending._args[1],
                               max_pairs=1 if not engine.batches_across_tasks else bundle_max)
         client, owned = pending.get()  # an unreachable scheduler: nothing saved
         if out is not None:
@@ -532,15 +547,15 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
         last_save = time.monotonic()
         try:
             from distributed import as_completed
-            futures = {client.submit(probe_bundle, _portable(store.path), m,
-                                     [(t, todo, tables[t]) for t, todo in items], protocol,
-                                     backend, device, exact_reference, store.storage_options,
-                                     pure=False, priority=len(bundles) - i): m
-                       for i, (m, items) in enumerate(bundles)}
+            futures = [client.submit(probe_bundle, _portable(store.path),
+                                     [(m, t, todo, tables[t]) for m, t, todo in bundle],
+                                     protocol, backend, device, exact_reference,
+                                     store.storage_options, pure=False,
+                                     priority=len(bundles) - i)
+                       for i, bundle in enumerate(bundles)]
             with client.as_current():
                 for fut in as_completed(futures):
-                    m = futures[fut]
-                    for t, cells in fut.result().items():
+                    for (m, t), cells in fut.result().items():
                         _write_cells(cube, m, t, cells)
                         bar.update(1)
                     if out is not None and time.monotonic() - last_save >= checkpoint_seconds:

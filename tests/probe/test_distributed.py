@@ -114,15 +114,17 @@ def test_dask_scheduler_and_worker_cli_processes_on_loopback(store2, tmp_path):
         log.close()
 
 
-def test_bundles_keep_one_model_order_and_the_test_rows_budget():
+def test_bundles_keep_the_order_and_the_held_bytes_budget():
     jobs = [("m1", f"t{i}", ["todo"]) for i in range(5)] + [("m2", "t0", ["todo"])]
-    test_bytes = {("m1", "t0"): 60, ("m1", "t1"): 50, ("m1", "t2"): 30, ("m1", "t3"): 20,
-                  ("m1", "t4"): 10, ("m2", "t0"): 5}
-    bundles = bundle_jobs(jobs, test_bytes, budget=100, n_workers=1, max_pairs=3)
-    assert [(m, [t for t, _ in items]) for m, items in bundles] == [
-        ("m1", ["t0"]), ("m1", ["t1", "t2", "t3"]), ("m1", ["t4"]), ("m2", ["t0"])]
-    # default: about 4 bundles per worker
-    assert len(bundle_jobs(jobs, test_bytes, budget=1e9, n_workers=1)) == 4
+    held = {("m1", "t0"): 60, ("m1", "t1"): 50, ("m1", "t2"): 30, ("m1", "t3"): 20,
+            ("m1", "t4"): 10, ("m2", "t0"): 5}
+    bundles = bundle_jobs(jobs, held, budget=100, n_workers=1, max_pairs=3)
+    assert [[(m, t) for m, t, _ in b] for b in bundles] == [
+        [("m1", "t0")], [("m1", "t1"), ("m1", "t2"), ("m1", "t3")],
+        [("m1", "t4"), ("m2", "t0")]]  # models mix: the batch pads the narrower
+    assert bundle_jobs(jobs, {k: 200 for k in held}, budget=100, n_workers=1) == \
+        [[job] for job in jobs]  # a pair over the budget goes alone, as an unbundled block
+    assert len(bundle_jobs(jobs, held, budget=1e9, n_workers=1)) == 3  # ~4 per worker
 
 
 def test_bundled_run_gives_the_cells_of_one_block_per_pair(store2):
