@@ -22,8 +22,9 @@ def add_probe_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask scheduler to run on (tcp://host:8786); default an in-process cluster")
     g.add_argument("--workers", type=positive_int, default=None,
-                   help="parallel (model, task) blocks of the in-process cluster "
-                        "(default: min(blocks, cores)); BLAS threads = cores // workers")
+                   help="threads of the in-process cluster, each probing one (model, task) "
+                        "or bundle at a time (default: min(pairs, cores)); BLAS threads = "
+                        "cores // workers")
     g.add_argument("--C", type=float, default=1.0, dest="C", help="inverse L2 strength (1.0)")
     g.add_argument("--max-iter", type=positive_int, default=1000, help="optimiser iterations (1000)")
     g.add_argument("--tol", type=float, default=1e-4, help="gradient tolerance (1e-4)")

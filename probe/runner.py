@@ -34,6 +34,7 @@ from geneb.core.errors import InputError
 from geneb.core.memory import return_large_frees_to_os
 from geneb.probe.backends import BACKENDS, get_backend
 from geneb.probe.backends.base import ProbeBackend
+from geneb.probe.backends.torch_backend import batch_bytes
 from geneb.probe.cube import (CELL_DIMS, check_compatible, cube_lock, filled, merge_into,
                               new_cube, open_cube, restore_cube, save_cube)
 from geneb.probe.metrics import score
@@ -160,18 +161,12 @@ def blas_threads_per_block(worker_threads: int, cores: int | None = None,
                            limit: int | None = None) -> int:
     """Threads each concurrently running block may use: ``cores // worker_threads`` (≥ 1).
 
-    ``limit`` (default: ``OMP_NUM_THREADS`` when set, as dask's nanny sets it to 1 in each
-    worker process it starts) caps it: several worker processes on one machine each see all
-    the machine's cores, and must not each use them all.
+    ``worker_threads`` counts every worker thread on the machine (several worker processes
+    may share it: each sees all the cores); ``limit`` caps the result.
     """
     cores = cores or os.cpu_count() or 1
     threads = max(1, cores // max(1, worker_threads))
-    if limit is None:
-        try:
-            limit = int(os.environ.get("OMP_NUM_THREADS", "0"))
-        except ValueError:
-            limit = 0
-    return min(threads, limit) if limit and limit > 0 else threads
+    return min(threads, limit) if limit else threads
 
 
 def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbeProtocol,
@@ -185,7 +180,9 @@ def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbePro
 
 def probe_bundle(store_path: str, items: list[tuple], protocol: ProbeProtocol, backend: str,
                  device: str | None, exact_reference: bool,
-                 storage_options: dict | None = None) -> dict[tuple[str, str], list[Cell]]:
+                 storage_options: dict | None = None,
+                 threads_by_host: dict[str, int] | None = None,
+                 ) -> dict[tuple[str, str], list[Cell]]:
     """Worker side of a bundle of (model, task) pairs: ``items`` is
     ``[(model_id, task_id, todo), ...]``, or ``[(model_id, task_id, todo, table), ...]`` with
     the task tables the caller has already read.
@@ -197,17 +194,23 @@ def probe_bundle(store_path: str, items: list[tuple], protocol: ProbeProtocol, b
     count for the torch backend). Peak memory: one slice plus what the bundle holds until
     its few-shot solve (:func:`bundle_jobs` keeps that within the largest slice).
 
+    ``threads_by_host`` (worker threads per host, from the client) sets the BLAS and torch
+    threads: the host's cores divided by all the worker threads on it.
+
     Returns
     -------
     dict
         (model_id, task_id) -> list of Cell.
     """
     try:
+        from urllib.parse import urlparse
         from distributed import get_worker
-        nthreads = get_worker().state.nthreads
+        worker = get_worker()
+        nthreads = worker.state.nthreads
+        host = urlparse(worker.address).hostname
     except (ImportError, ValueError, AttributeError):
-        nthreads = 1
-    threads = blas_threads_per_block(nthreads)
+        nthreads, host = 1, None
+    threads = blas_threads_per_block((threads_by_host or {}).get(host) or nthreads)
     # catch_warnings() in a backend is not thread-safe; non-convergence is recorded per cell
     # (``converged``), so silence the warning for the whole worker process
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -380,10 +383,24 @@ class _PendingClient:
             _close(client)
 
 
+def _threads_by_host(client) -> dict[str, int]:
+    """Worker threads per host of the cluster (several worker processes may share one)."""
+    from urllib.parse import urlparse
+    out: dict[str, int] = {}
+    for address, info in client.scheduler_info().get("workers", {}).items():
+        host = info.get("host") or urlparse(address).hostname or address
+        out[host] = out.get(host, 0) + int(info.get("nthreads", 1))
+    return out
+
+
 def _close(client) -> None:
     client.close()
     if getattr(client, "cluster", None) is not None:
         client.cluster.close()
+
+
+#: default cap on the pairs of one bundle (what a crash can lose is a bundle's work)
+MAX_BUNDLE_PAIRS = 16
 
 
 def bundle_jobs(jobs: list[tuple[str, str, list]], held_bytes: dict, budget: float,
@@ -394,7 +411,8 @@ def bundle_jobs(jobs: list[tuple[str, str, list]], held_bytes: dict, budget: flo
     each pair keeps until then (``held_bytes``: its test rows and its few-shot batch) is
     held together: a bundle is closed before that passes ``budget`` bytes (the largest
     slice, so a worker's peak stays about twice that), or at ``max_pairs`` pairs (default:
-    enough bundles for 4 per worker, for load balance). Jobs keep their order (largest
+    enough bundles for 4 per worker, for load balance, and at most ``MAX_BUNDLE_PAIRS``:
+    cells come back, and are checkpointed, a bundle at a time). Jobs keep their order (largest
     first); a bundle may mix models (the batch pads narrower ones with zero columns).
 
     Returns
@@ -402,7 +420,7 @@ def bundle_jobs(jobs: list[tuple[str, str, list]], held_bytes: dict, budget: flo
     list of bundles, each a list of (model_id, task_id, todo)
     """
     if max_pairs is None:
-        max_pairs = max(1, -(-len(jobs) // (4 * max(1, n_workers))))
+        max_pairs = min(MAX_BUNDLE_PAIRS, max(1, -(-len(jobs) // (4 * max(1, n_workers)))))
     bundles: list[list] = []
     held = 0.0
     for m, t, todo in jobs:
@@ -416,15 +434,15 @@ def bundle_jobs(jobs: list[tuple[str, str, list]], held_bytes: dict, budget: flo
 
 def _held_bytes(table: TaskTable, shape: tuple[int, int], itemsize: int, todo,
                 protocol: ProbeProtocol) -> float:
-    """What a pair holds in a bundle until the few-shot solve: its test rows as stored, and
-    its few-shot batch (the rows, their float64 centred copy and span basis: ~3 × 8 bytes
-    per value)."""
-    n, d = shape
+    """What a pair holds in a bundle until the few-shot solve: its test rows and few-shot
+    rows as stored, and its share of the batched solve (:func:`batch_bytes`; batches group
+    problems of one shape, so the shares add up)."""
+    d = shape[1]
     n_classes = len(np.unique(table.label))
     shots = dict(protocol.regimes)
-    few_rows = sum(shots[r] * n_classes for r, _ in _todo_set(protocol, todo)
-                   if shots[r] is not None)
-    return len(table.test_index) * d * itemsize + few_rows * d * 24
+    sizes = [shots[r] * n_classes for r, _ in _todo_set(protocol, todo) if shots[r] is not None]
+    return (len(table.test_index) * d * itemsize
+            + sum(n * d * itemsize + batch_bytes(n, d, n_classes) for n in sizes))
 
 
 def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
@@ -540,17 +558,19 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
         bundles = bundle_jobs(jobs, held, max(size[m, t] for m, t, _ in jobs), pending._args[1],
                               max_pairs=1 if not engine.batches_across_tasks else bundle_max)
         client, owned = pending.get()  # an unreachable scheduler: nothing saved
-        if out is not None:
-            save_cube(cube, out)
-        bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
-                   disable=not show_progress, leave=False)
-        last_save = time.monotonic()
+        bar = None
         try:
+            if out is not None:
+                save_cube(cube, out)
+            bar = tqdm(total=len(jobs), desc=f"probe ({engine.name})", unit="model×task",
+                       disable=not show_progress, leave=False)
+            last_save = time.monotonic()
             from distributed import as_completed
+            threads_by_host = _threads_by_host(client)
             futures = [client.submit(probe_bundle, _portable(store.path),
                                      [(m, t, todo, tables[t]) for m, t, todo in bundle],
                                      protocol, backend, device, exact_reference,
-                                     store.storage_options, pure=False,
+                                     store.storage_options, threads_by_host, pure=False,
                                      priority=len(bundles) - i)
                        for i, bundle in enumerate(bundles)]
             with client.as_current():
@@ -562,11 +582,14 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
                         save_cube(cube, out)
                         last_save = time.monotonic()
         finally:
-            bar.close()
-            if out is not None:
-                save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
-            if owned:
-                _close(client)
+            try:
+                if bar is not None:
+                    bar.close()
+                    if out is not None:
+                        save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
+            finally:
+                if owned:
+                    _close(client)
         return cube
 
 

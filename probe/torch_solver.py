@@ -14,9 +14,10 @@ reformulations make it cheap (see ``../shared/design/PROBE_NOTES.md``):
   training matrix ``Xc = U S Vᵀ``; with ``Z = U S`` (n × r) and ``W = V v`` the problem is the same
   logistic regression on ``Z`` with the same penalty ``‖v‖² = ‖W‖²``: few-shot fits cost O(n²d)
   once and then do not depend on d.
-* **Batching.** Problems of one (model, task) block (seeds × regimes) are padded to a common
-  shape (zero rows carry zero sample weight, zero columns get zero weight) and solved together by
-  one batched L-BFGS whose per-problem state (history, step, convergence) is independent.
+* **Batching.** Many problems (seeds × few-shot regimes of a task; several tasks and models,
+  each with its own test set) are padded to a common shape (zero rows carry zero sample
+  weight, zero columns get zero weight) and solved together by one batched Newton or L-BFGS
+  whose per-problem state (step, convergence, history) is independent.
 
 Two solvers, chosen per batch by a cost model (``solver="auto"``, :func:`newton_cost`):
 
@@ -518,7 +519,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
                  sparse_max_density: float = SPARSE_MAX_DENSITY,
                  block_values: int | None = None,
                  test_of: list[int] | None = None) -> list[SolvedProbe]:
-    """Fit B probes sharing one test set (one (model, task) block) in one batched solve.
+    """Fit B probes in one batched solve, sharing one test set or each with its own.
 
     Parameters
     ----------
@@ -577,6 +578,10 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         raise ValueError(f"every problem of a batch needs the same number (>= 2) of classes; "
                          f"got {[len(c) for c in classes]}")
     binary = K == 2
+    n_sets = len(X_test) if isinstance(X_test, (list, tuple)) else 1
+    if test_of is not None and (len(test_of) != B or any(not 0 <= j < n_sets for j in test_of)):
+        raise ValueError(f"test_of needs one index in [0, {n_sets}) per problem ({B}); "
+                         f"got {list(test_of)}")
     widths = [int(X.shape[1]) for X in X_trains]
     d = max(widths)
     ns = [len(y) for y in y_trains]

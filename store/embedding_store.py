@@ -519,7 +519,12 @@ class EmbeddingStore:
         if rows is None:
             X = np.empty(arr.shape, dtype=arr.dtype)
         else:
-            picks = [np.asarray(r, dtype=np.int64) for r in rows]
+            picks = [np.asarray(r) for r in rows]
+            for r in picks:
+                if r.ndim != 1 or (len(r) and r.dtype.kind not in "iu"):
+                    raise TypeError(f"row selections of {where} must be 1-d integer arrays, "
+                                    f"got {r.dtype} with shape {r.shape}")
+            picks = [r.astype(np.int64, copy=False) for r in picks]
             for r in picks:
                 if len(r) and (r.min() < 0 or r.max() >= n):
                     raise IndexError(f"row selection out of range for {where} ({n} rows)")

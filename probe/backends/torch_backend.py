@@ -19,6 +19,19 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+#: a batched few-shot solve is split so that its arrays stay under this many bytes
+MAX_BATCH_BYTES = 1 << 28
+
+
+def batch_bytes(n_rows: int, width: int, n_classes: int) -> float:
+    """Bytes one problem adds to a batched solve: its float64 centred rows and span basis
+    (2 × rows × width), and for Newton three copies of its Hessian (P² with
+    P = (rows + 1) × outputs)."""
+    outputs = 1 if n_classes == 2 else n_classes
+    P = (min(n_rows, width) + 1) * outputs
+    return 16.0 * n_rows * width + 24.0 * P * P
+
+
 class TorchBackend(ProbeBackend):
     """scikit-learn's objective solved in torch (float64 by default): exact Newton or L-BFGS.
 
@@ -68,12 +81,22 @@ class TorchBackend(ProbeBackend):
 
     def fit_predict_sets(self, problems: list[tuple[np.ndarray, np.ndarray, int]],
                          X_tests: list[np.ndarray]) -> list[FitResult]:
-        """One batched solve per class count, across all the test sets."""
+        """One batched solve per (classes, rows, width), across all the test sets.
+
+        Problems of one shape batch without padding, so a problem is solved the same way
+        (span or feature space, Newton or L-BFGS) whatever else shares its batch, and a
+        batch holds only its own rows; batches are split at ``MAX_BATCH_BYTES``.
+        """
         out: list[FitResult | None] = [None] * len(problems)
-        groups: dict[int, list[int]] = {}  # a batch needs one class count
-        for i, (_, y, _) in enumerate(problems):
-            groups.setdefault(len(np.unique(y)), []).append(i)
-        for idx in groups.values():
+        groups: dict[tuple, list[int]] = {}
+        for i, (X, y, _) in enumerate(problems):
+            groups.setdefault((len(np.unique(y)), X.shape[0], X.shape[1]), []).append(i)
+        batches = []
+        for (k, n, d), idx in groups.items():
+            per_problem = batch_bytes(n, d, k)
+            step = max(1, int(MAX_BATCH_BYTES // max(per_problem, 1)))
+            batches += [idx[i:i + step] for i in range(0, len(idx), step)]
+        for idx in batches:
             t0 = time.perf_counter()
             solved = self._solve([problems[i] for i in idx], X_tests,
                                  test_of=[problems[i][2] for i in idx])

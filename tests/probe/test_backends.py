@@ -198,3 +198,10 @@ def test_problems_of_several_tasks_and_widths_in_one_batch_match_separate_solves
         assert got.coef.shape == (X.shape[1], 3) and len(got.y_pred) == len(tests[j])
         np.testing.assert_allclose(got.coef, alone.coef, rtol=1e-6, atol=1e-9)
         assert np.mean(got.y_pred == alone.y_pred) >= 0.99
+
+
+def test_a_test_set_index_out_of_range_is_refused():
+    rng = np.random.default_rng(0)
+    X, y = planted(rng, 40, 8, 2)
+    with pytest.raises(ValueError, match="test_of"):
+        solve_probes([X], [y], [X[:5]], test_of=[1])

@@ -13,7 +13,7 @@ import pytest
 from geneb.catalog import get_model
 from geneb.extract import extract
 from geneb.probe import ProbeProtocol, run_probes
-from geneb.probe.runner import blas_threads_per_block, bundle_jobs
+from geneb.probe.runner import _threads_by_host, blas_threads_per_block, bundle_jobs
 from geneb.store import EmbeddingStore
 from geneb.tasks import load_task_file
 
@@ -35,14 +35,10 @@ def same_cells(a, b):
     np.testing.assert_array_equal(a["train_rows"].values, b["train_rows"].values)
 
 
-def test_blas_threads_split_the_cores_between_concurrent_blocks(monkeypatch):
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+def test_blas_threads_split_the_cores_between_concurrent_blocks():
     assert blas_threads_per_block(1, cores=16) == 16
     assert blas_threads_per_block(4, cores=16) == 4
     assert blas_threads_per_block(8, cores=2) == 1
-    # a worker process started by dask's nanny has OMP_NUM_THREADS=1: one per block
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert blas_threads_per_block(1, cores=16) == 1
     assert blas_threads_per_block(1, cores=16, limit=3) == 3
 
 
@@ -59,6 +55,8 @@ def test_local_cluster_of_two_worker_processes_gives_the_in_process_results(stor
         # the blocks really ran in the worker processes
         pids = set(client.run(os.getpid).values())
         assert os.getpid() not in pids and len(pids) == 2
+        # two single-thread worker processes on one host: each block gets cores // 2
+        assert sum(_threads_by_host(client).values()) == 2 and len(_threads_by_host(client)) == 1
     same_cells(local, remote)
     assert set(np.unique(remote["backend"].values)) == {"torch:cpu"}
 

@@ -291,3 +291,11 @@ def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path):
     (tmp_path / "s.zarr/embeddings/m1/t1/X/c/1/0").unlink()  # a vanished chunk
     with pytest.raises(StoreFormatError, match="chunk 1 does not match its checksum"):
         EmbeddingStore(tmp_path / "s.zarr").read_embedding("m1", "t1", rows=picks)
+
+
+def test_read_embedding_refuses_masks_and_floats_as_row_selections(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=40)
+    with pytest.raises(TypeError, match="integer"):
+        store.read_embedding("m1", "t1", rows=(np.ones(40, bool),))
+    with pytest.raises(TypeError, match="integer"):
+        store.read_embedding("m1", "t1", rows=(np.array([1.5]),))
