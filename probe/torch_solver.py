@@ -137,12 +137,15 @@ def _armijo(fg, x: torch.Tensor, f: torch.Tensor, g: torch.Tensor, p: torch.Tens
     """
     t = torch.ones(x.shape[0], dtype=x.dtype, device=x.device)
     accepted = done.clone()
-    x_new, f_new, g_new = x.clone(), f.clone(), g.clone()
+    x_new, f_new, g_new = x, f, g
     for _ in range(max_halvings):
-        trial = x + t[:, None] * p
+        trial = torch.addcmul(x, t[:, None], p)
         ft, gt = fg(trial)
-        ok = ~accepted & (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft)
-        x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
+        ok = (ft <= f + 1e-4 * t * gtp) & torch.isfinite(ft) & ~accepted
+        # new tensors, never writes into x, f, g (the caller's)
+        x_new = torch.where(ok[:, None], trial, x_new)
+        f_new = torch.where(ok, ft, f_new)
+        g_new = torch.where(ok[:, None], gt, g_new)
         accepted |= ok
         if bool(accepted.all()):
             break
@@ -179,48 +182,47 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     S = x.new_zeros(history, B, P)
     Yh = x.new_zeros(history, B, P)
     rho = x.new_zeros(history, B)
-    gnorm = g.norm(dim=1)
-    gamma = 1.0 / gnorm.clamp_min(1e-300)  # first step of length 1, as scipy's
+    gamma = 1.0 / g.norm(dim=1).clamp_min(1e-300)  # first step of length 1, as scipy's
     n_iter = torch.zeros(B, dtype=torch.long, device=x.device)
     converged = g.abs().amax(1) <= tol
     done = converged.clone()
-    slot = 0
+    slot = stored = 0  # next history slot to write; slots written so far
     for _ in range(max_iter):
         if bool(done.all()):
             break
         active = ~done
         q = g.clone()
         alphas = []
-        order = [(slot - 1 - j) % history for j in range(history)]
+        order = [(slot - 1 - j) % history for j in range(stored)]  # newest first
         for j in order:
-            a = rho[j] * (S[j] * q).sum(1)
-            q -= a[:, None] * Yh[j]
+            a = rho[j] * torch.linalg.vecdot(S[j], q)
+            q.addcmul_(Yh[j], a[:, None], value=-1.0)
             alphas.append(a)
-        r = gamma[:, None] * q
+        r = q.mul_(gamma[:, None])
         for j, a in zip(reversed(order), reversed(alphas)):
-            b = rho[j] * (Yh[j] * r).sum(1)
-            r += S[j] * (a - b)[:, None]
+            b = rho[j] * torch.linalg.vecdot(Yh[j], r)
+            r.addcmul_(S[j], (a - b)[:, None])
         p = -r
-        gtp = (g * p).sum(1)
+        gtp = torch.linalg.vecdot(g, p)
         bad = gtp >= 0
         if bool(bad.any()):  # not a descent direction: restart from steepest descent
-            p[bad] = -g[bad] / gnorm[bad, None].clamp_min(1e-300)
+            p[bad] = -g[bad] / g[bad].norm(dim=1, keepdim=True).clamp_min(1e-300)
             gtp = (g * p).sum(1)
         x_new, f_new, g_new, accepted = _armijo(fg, x, f, g, p, gtp, done, max_halvings=50)
         moved = active & accepted
         s, y = x_new - x, g_new - g
-        sy = (s * y).sum(1)
-        valid = moved & (sy > 1e-10 * (y * y).sum(1).clamp_min(1e-300))
+        sy, yy = torch.linalg.vecdot(s, y), torch.linalg.vecdot(y, y).clamp_min(1e-300)
+        valid = moved & (sy > 1e-10 * yy)
         S[slot] = torch.where(valid[:, None], s, 0.0)
         Yh[slot] = torch.where(valid[:, None], y, 0.0)
         rho[slot] = torch.where(valid, 1.0 / sy.clamp_min(1e-300), 0.0)
-        gamma = torch.where(valid, sy / (y * y).sum(1).clamp_min(1e-300), gamma)
+        gamma = torch.where(valid, sy / yy, gamma)
         slot = (slot + 1) % history
+        stored = min(stored + 1, history)
         f_old = f
         x = torch.where(moved[:, None], x_new, x)
         f = torch.where(moved, f_new, f)
         g = torch.where(moved[:, None], g_new, g)
-        gnorm = g.norm(dim=1)
         n_iter += moved.long()
         gconv, fconv = _stopped(f_old, f, g, moved, tol)
         converged |= active & (gconv | fconv)
