@@ -157,16 +157,14 @@ def _engine(backend: str, protocol: ProbeProtocol, device: str | None,
     return _ENGINES[key]
 
 
-def blas_threads_per_block(worker_threads: int, cores: int | None = None,
-                           limit: int | None = None) -> int:
+def blas_threads_per_block(worker_threads: int, cores: int | None = None) -> int:
     """Threads each concurrently running block may use: ``cores // worker_threads`` (≥ 1).
 
     ``worker_threads`` counts every worker thread on the machine (several worker processes
-    may share it: each sees all the cores); ``limit`` caps the result.
+    may share it: each sees all the cores).
     """
     cores = cores or os.cpu_count() or 1
-    threads = max(1, cores // max(1, worker_threads))
-    return min(threads, limit) if limit else threads
+    return max(1, cores // max(1, worker_threads))
 
 
 def probe_block(store_path: str, model_id: str, task_id: str, protocol: ProbeProtocol,
@@ -360,6 +358,7 @@ class _PendingClient:
 
     def __init__(self, scheduler, n_workers: int) -> None:
         self._args = (scheduler, n_workers)
+        self.n_workers = n_workers  #: threads the default cluster gets (plans the bundles)
         self._future = None
         if scheduler is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -555,7 +554,7 @@ def _run(store, model_ids, task_ids, wanted, protocol, engine, backend, device, 
 
         held = {(m, t): _held_bytes(tables[t], shape[m, t], itemsize[m, t], todo, protocol)
                 for m, t, todo in jobs}
-        bundles = bundle_jobs(jobs, held, max(size[m, t] for m, t, _ in jobs), pending._args[1],
+        bundles = bundle_jobs(jobs, held, max(size[m, t] for m, t, _ in jobs), pending.n_workers,
                               max_pairs=1 if not engine.batches_across_tasks else bundle_max)
         client, owned = pending.get()  # an unreachable scheduler: nothing saved
         bar = None

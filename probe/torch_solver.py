@@ -163,6 +163,16 @@ def _stopped(f_old: torch.Tensor, f: torch.Tensor, g: torch.Tensor, moved: torch
     return gconv, fconv
 
 
+def _start(fg, x0: torch.Tensor, tol: float):
+    """Common start of both solvers: ``x, f, g`` at ``x0``, ``n_iter`` (B,) zeros, and
+    ``converged``/``done`` (B,) for problems whose gradient already meets ``tol``."""
+    x = x0.clone()
+    f, g = fg(x)
+    n_iter = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    converged = g.abs().amax(1) <= tol
+    return x, f, g, n_iter, converged, converged.clone()
+
+
 def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: int = 10):
     """Minimise B independent smooth problems with one batched L-BFGS.
 
@@ -177,15 +187,11 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     x : Tensor (B, P), n_iter : Tensor (B,) int, converged : Tensor (B,) bool
     """
     B, P = x0.shape
-    x = x0.clone()
-    f, g = fg(x)
+    x, f, g, n_iter, converged, done = _start(fg, x0, tol)
     S = x.new_zeros(history, B, P)
     Yh = x.new_zeros(history, B, P)
     rho = x.new_zeros(history, B)
     gamma = 1.0 / g.norm(dim=1).clamp_min(1e-300)  # first step of length 1, as scipy's
-    n_iter = torch.zeros(B, dtype=torch.long, device=x.device)
-    converged = g.abs().amax(1) <= tol
-    done = converged.clone()
     slot = stored = 0  # next history slot to write; slots written so far
     for _ in range(max_iter):
         if bool(done.all()):
@@ -305,12 +311,8 @@ def newton_batched(fg, hess, x0: torch.Tensor, *, tol: float, max_iter: int):
     -------
     x : Tensor (B, P), n_iter : Tensor (B,) int, converged : Tensor (B,) bool
     """
-    B, P = x0.shape
-    x = x0.clone()
-    f, g = fg(x)
-    n_iter = torch.zeros(B, dtype=torch.long, device=x.device)
-    converged = g.abs().amax(1) <= tol
-    done = converged.clone()
+    P = x0.shape[1]
+    x, f, g, n_iter, converged, done = _start(fg, x0, tol)
     eye = torch.eye(P, dtype=x.dtype, device=x.device)
     for _ in range(max_iter):
         if bool(done.all()):

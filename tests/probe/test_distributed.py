@@ -39,7 +39,6 @@ def test_blas_threads_split_the_cores_between_concurrent_blocks():
     assert blas_threads_per_block(1, cores=16) == 16
     assert blas_threads_per_block(4, cores=16) == 4
     assert blas_threads_per_block(8, cores=2) == 1
-    assert blas_threads_per_block(1, cores=16, limit=3) == 3
 
 
 @pytest.mark.slow
