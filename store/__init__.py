@@ -8,12 +8,17 @@ Layout (see :mod:`geneb.store.layout`)::
                                         chunk_checksum, chunk_truncated (chunk,)
 
 Local folders are written (crash-safe, per-(model, task) locks); packed ``.zip`` files and
-URLs (``http(s)://``, ``s3://``) are read-only. Whole-store tools are in
-:mod:`geneb.store.tools` (ls, info, verify, du, pack, merge).
+URLs (``http(s)://``, ``s3://``) are read-only. Modules: :mod:`.opening` (where a store
+lives and opening it), :mod:`.embedding_store` (reading; the entry points for writing),
+:mod:`.writer` (task tables, arrays, chunks), :mod:`.task_table`, :mod:`.safety` (untrusted
+stores), :mod:`.locking`, :mod:`.layout`, and :mod:`.tools` for whole stores (ls, info,
+verify, du, pack, merge).
 
 This layer imports only :mod:`geneb.core`.
 """
 
-from geneb.store.embedding_store import EmbeddingStore, EmbeddingWriter, TaskTable
+from .embedding_store import EmbeddingStore
+from .task_table import TaskTable
+from .writer import EmbeddingWriter
 
 __all__ = ["EmbeddingStore", "EmbeddingWriter", "TaskTable"]

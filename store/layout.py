@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 #: Version of the on-disk layout; readers refuse stores with a newer one.
 FORMAT_VERSION = 1
 #: Root attribute that marks a Zarr group as a geneb store.
@@ -33,3 +35,8 @@ def embedding_path(model_id: str, task_id: str) -> str:
 CHECKSUM_NAME = "chunk_checksum"
 #: Per-chunk count of sequences truncated at the model's length limit (-1 = not recorded).
 TRUNCATED_NAME = "chunk_truncated"
+
+
+def timestamp() -> str:
+    """Now in UTC, to the second (ISO 8601): the ``created``/``completed`` attributes."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

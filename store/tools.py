@@ -16,9 +16,10 @@ import zarr
 from tqdm.auto import tqdm
 
 from geneb.core.errors import InputError, StoreFormatError
-from geneb.store import layout
-from geneb.store.checksum import block_checksum
-from geneb.store.embedding_store import EmbeddingStore, _now
+
+from . import layout
+from .checksum import block_checksum
+from .embedding_store import EmbeddingStore
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def pack(src: str | Path, out: str | Path) -> Path:
             if key == "zarr.json":
                 doc.setdefault("attributes", {})[layout.ROOT_KEY] = {
                     **doc["attributes"].get(layout.ROOT_KEY, {}),
-                    "packed": {"from": str(folder.resolve()), "at": _now()}}
+                    "packed": {"from": str(folder.resolve()), "at": layout.timestamp()}}
             sync(meta.set(key, proto.buffer.from_bytes(json.dumps(doc).encode())))
     with warnings.catch_warnings():  # "consolidated metadata is not in the v3 spec yet"
         warnings.simplefilter("ignore")

@@ -21,10 +21,19 @@ def big_task_csv(folder: Path, n_per_class: int = 2100) -> Path:
     return path
 
 
-def geneb(*args: str, env: dict | None = None, wait: bool = True, timeout: float = 240):
-    """Run ``python -m geneb.cli.main ARGS`` as a separate process."""
+FAULT_CHILD = Path(__file__).with_name("fault_child.py")
+
+
+def geneb(*args: str, env: dict | None = None, wait: bool = True, timeout: float = 240,
+          fault: str | None = None):
+    """Run ``python -m geneb.cli.main ARGS`` as a separate process.
+
+    ``fault`` (``kill:<point>:<chunk>`` or ``sleep:<seconds>``): run it through
+    ``fault_child.py``, which installs that store-write fault in the process first.
+    """
     full_env = {**os.environ, "TQDM_DISABLE": "1", "OPENBLAS_NUM_THREADS": "1", **(env or {})}
-    cmd = [sys.executable, "-m", "geneb.cli.main", *args]
+    cmd = ([sys.executable, str(FAULT_CHILD), fault, *args] if fault
+           else [sys.executable, "-m", "geneb.cli.main", *args])
     if not wait:
         return subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)

@@ -20,9 +20,9 @@ def _extract(store, task, *models, **kw):
 
 def test_two_processes_different_models_both_finish(tmp_path):
     task = big_task_csv(tmp_path, n_per_class=1100)
-    slow = {"GENEB_STORE_FAULT": "sleep:0.2"}  # stretch both runs so they overlap
-    a = _extract(tmp_path / "emb.zarr", task, "kmer-3", env=slow, wait=False)
-    b = _extract(tmp_path / "emb.zarr", task, "kmer-4", env=slow, wait=False)
+    slow = "sleep:0.2"  # stretch both runs so they overlap
+    a = _extract(tmp_path / "emb.zarr", task, "kmer-3", fault=slow, wait=False)
+    b = _extract(tmp_path / "emb.zarr", task, "kmer-4", fault=slow, wait=False)
     for p in (a, b):
         out, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
@@ -66,8 +66,8 @@ def test_two_real_extracts_of_the_same_array_never_interleave(tmp_path):
     first, then finds the array complete; the store equals a one-process run."""
     task = big_task_csv(tmp_path, n_per_class=1100)
     store = tmp_path / "emb.zarr"
-    slow = {"GENEB_STORE_FAULT": "sleep:1.5"}  # the first holds the lock for ~4.5 s
-    first = _extract(store, task, "kmer-3", env=slow, wait=False)
+    slow = "sleep:1.5"  # the first holds the lock for ~4.5 s
+    first = _extract(store, task, "kmer-3", fault=slow, wait=False)
     x = store / "embeddings/kmer-3/crash_task/X"
     deadline = time.monotonic() + 120
     while not x.exists() and time.monotonic() < deadline:

@@ -31,7 +31,7 @@ def test_sigkill_then_rerun_gives_a_bit_identical_store(tmp_path, reference, fau
     store = tmp_path / "emb.zarr"
     args = ("extract", "--store", str(store), "--task-file", str(task), "--models", MODEL,
             "--quiet")
-    killed = geneb(*args, env={"GENEB_STORE_FAULT": fault})
+    killed = geneb(*args, fault=fault)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     s = EmbeddingStore(store)
     (m, t, status), = s.embeddings()
@@ -51,7 +51,7 @@ def test_kill_at_a_random_moment_then_rerun(tmp_path, reference):
     store = tmp_path / "emb.zarr"
     args = ("extract", "--store", str(store), "--task-file", str(task), "--models", MODEL,
             "--quiet")
-    proc = geneb(*args, env={"GENEB_STORE_FAULT": "sleep:0.4"}, wait=False)
+    proc = geneb(*args, fault="sleep:0.4", wait=False)
     deadline = time.monotonic() + 120
     while not (store / "embeddings").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
