@@ -14,19 +14,24 @@ With GPUs, start one worker per GPU (``dask-cuda-worker`` or ``LocalCUDACluster`
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from geneb.catalog.models import ModelSpec
+from geneb.core import cluster
 from geneb.core.errors import InputError
-from geneb.extract.featurizer import Featurizer, build_featurizer
-from geneb.extract.options import ExtractOptions
-from geneb.extract.runner import (RUN_COUNTERS, ExtractResult, missing_chunks, open_writers, planned_ids,
-                                  reset_counters, write_chunks)
 from geneb.store import EmbeddingStore
 from geneb.tasks.data import TaskData
+
+from ._writing import (ExtractResult, WriteSettings, finalize, missing_chunks, open_writers,
+                       pending_tasks, reset_counters, write_chunks)
+from .featurizer import Featurizer, build_featurizer
+from .options import ExtractOptions
+
+__all__ = ["extract_distributed"]
 
 #: Featurizers loaded in this worker process, by (model spec, options).
 _CACHE: dict[Any, Featurizer] = {}
@@ -46,14 +51,23 @@ def _plan_model(spec: ModelSpec, options: ExtractOptions | None) -> tuple[list, 
     return f.outputs(), f.dim
 
 
-def _run_unit(store_path: str, spec: ModelSpec, options: ExtractOptions | None,
-              task: TaskData, chunks: list[int], dtype: str, chunk_rows: int,
-              outputs: list, dim: int) -> dict[str, Any]:
-    """Embed chunks of one task with one model into the shared store (runs on a worker)."""
-    f = _featurizer(spec, options)
-    store = EmbeddingStore(store_path, mode="a")
-    writers = open_writers(store, f, task, dtype=dtype, chunk_rows=chunk_rows, dim=dim,
-                           outputs=outputs, lock=False)  # the client holds the array locks
+@dataclass(frozen=True)
+class _Unit:
+    """Chunks of one task for one model: what a worker is sent."""
+
+    store_path: str
+    spec: ModelSpec
+    settings: WriteSettings
+    outputs: list
+    dim: int
+
+
+def _run_unit(unit: _Unit, task: TaskData, chunks: list[int]) -> dict[str, Any]:
+    """Embed ``chunks`` of ``task`` into the shared store (runs on a worker)."""
+    f = _featurizer(unit.spec, unit.settings.options)
+    store = EmbeddingStore(unit.store_path, mode="a")
+    writers = open_writers(store, unit.outputs, task, unit.dim, unit.settings,
+                           lock=False)  # the client holds the array locks
     reset_counters(f)
     n = write_chunks(writers, f, task, chunks)
     prov = f.provenance()
@@ -64,107 +78,98 @@ def _run_unit(store_path: str, spec: ModelSpec, options: ExtractOptions | None,
             "device": prov.get("device")}
 
 
+@dataclass
+class _Job:
+    """One (model, task) the workers fill; the client holds its writers (and locks)."""
+
+    task: TaskData
+    writers: list
+    resumed: bool
+    stats: list = field(default_factory=list)
+
+    def extra(self) -> dict[str, Any]:
+        """Provenance summed over the job's work units."""
+        st = self.stats
+        tokens = sum(s["n_tokens"] for s in st)
+        padded = sum(s["n_padded_tokens"] for s in st)
+        return {"device": ", ".join(sorted({str(s["device"]) for s in st})),
+                "n_truncated": sum(s["n_truncated"] for s in st),
+                "n_windowed": sum(s["n_windowed"] for s in st),
+                "padding_waste": round(padded / max(tokens + padded, 1), 4),
+                "scheduler": "dask",
+                "n_work_units": len(st)}
+
+
 def extract_distributed(store: EmbeddingStore, models: list[ModelSpec], tasks: list[TaskData],
-                        *, scheduler: Any, dtype: str = "float32", chunk_rows: int = 1024,
-                        options: ExtractOptions | None = None, chunks_per_unit: int = 1,
+                        settings: WriteSettings, *, scheduler: Any, chunks_per_unit: int = 1,
                         show_progress: bool = True) -> list[ExtractResult]:
     """Like :func:`geneb.extract.extract`, with the work done by Dask workers.
 
     Parameters
     ----------
+    settings : WriteSettings
+        dtype, chunk rows and extraction options.
     scheduler : str or distributed.Client
         Scheduler address (``tcp://host:8786``) or a connected client.
     chunks_per_unit : int
         Store chunks per work unit.
     """
-
-    from distributed import Client, as_completed
-
     if not store.path or "://" in store.path and not store.path.startswith("file://"):
         raise InputError(f"store {store.path!r}: workers need a path they can all reach")
-    own = not isinstance(scheduler, Client)
-    try:
-        client = Client(scheduler, timeout="10s") if own else scheduler
-    except OSError as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one "
-                         f"with `dask scheduler` and workers with `dask worker ADDRESS`") from None
-    try:
-        return _run(client, store, models, tasks, dtype, chunk_rows, options,
-                    chunks_per_unit, show_progress, as_completed, time)
-    finally:
-        if own:
-            client.close()
-
-
-def _run(client, store, models, tasks, dtype, chunk_rows, options, chunks_per_unit,
-         show_progress, as_completed, time) -> list[ExtractResult]:
+    client, owned = cluster.client_for(scheduler, 1)
     t0 = time.perf_counter()
-    results: list[ExtractResult] = []
-    jobs = []  # (spec, task, writers, units)
-    futures = {}
-    where = str(Path(store.path).resolve())  # workers may run in another folder
+    jobs: list[_Job] = []
     try:
-        return _submit_and_finish(client, store, models, tasks, dtype, chunk_rows, options,
-                                  chunks_per_unit, show_progress, as_completed, t0, results,
-                                  jobs, futures, where)
+        results, futures = _submit(client, store, models, tasks, settings, chunks_per_unit, jobs)
+        _collect(futures, sum(j.task.n for j in jobs), show_progress)
+        for job in jobs:
+            finalize(job.writers, job.extra(), job.resumed)
+            n = sum(s["n"] for s in job.stats)
+            status = "resumed" if job.resumed else "written"
+            results += [ExtractResult(vid, job.task.task_id, status, n, time.perf_counter() - t0)
+                        for vid, _ in job.writers]
+        return results
     finally:  # the client holds the array locks: release them whatever happened
         for job in jobs:
-            for _, w in job["writers"]:
+            for _, w in job.writers:
                 w.close()
+        if owned:
+            cluster.close(client)
 
 
-def _submit_and_finish(client, store, models, tasks, dtype, chunk_rows, options,
-                       chunks_per_unit, show_progress, as_completed, t0, results, jobs,
-                       futures, where) -> list[ExtractResult]:
+def _submit(client, store: EmbeddingStore, models: list[ModelSpec], tasks: list[TaskData],
+            settings: WriteSettings, chunks_per_unit: int,
+            jobs: list[_Job]) -> tuple[list[ExtractResult], dict]:
+    """Skip complete arrays, open the writers of the others (appended to ``jobs``) and
+    submit their work units. Returns the "skipped" results and ``{future: job}``."""
+    where = str(Path(store.path).resolve())  # workers may run in another folder
+    skipped, futures = [], {}
     for spec in models:
-        ids = planned_ids(spec, options)
-        todo = [t for t in tasks
-                if not all(store.embedding_status(v, t.task_id) == "complete" for v in ids)]
-        results += [ExtractResult(v, t.task_id, "skipped", 0, 0.0)
-                    for t in tasks if t not in todo for v in ids]
+        todo, done = pending_tasks(store, spec, tasks, settings.options)
+        skipped += done
         if not todo:
             continue
-        outputs, dim = client.submit(_plan_model, spec, options, pure=False).result()
+        outputs, dim = client.submit(_plan_model, spec, settings.options, pure=False).result()
+        unit = _Unit(where, spec, settings, outputs, dim)
         for task in todo:
-            # a stub featurizer is not needed: the writers only need outputs and dim
-            writers = open_writers(store, None, task, dtype=dtype, chunk_rows=chunk_rows,
-                                   dim=dim, outputs=outputs)
+            writers = open_writers(store, outputs, task, dim, settings)
             missing = missing_chunks(writers)
-            resumed = len(missing) < writers[0][1].n_chunks
-            task_f = client.scatter(task, broadcast=False)
-            units = [missing[i:i + chunks_per_unit]
-                     for i in range(0, len(missing), chunks_per_unit)]
-            job = {"spec": spec, "task": task, "writers": writers, "resumed": resumed,
-                   "stats": []}
+            job = _Job(task, writers, resumed=len(missing) < writers[0][1].n_chunks)
             jobs.append(job)
-            for unit in units:
-                fut = client.submit(_run_unit, where, spec, options, task_f, unit, dtype,
-                                    chunk_rows, outputs, dim, pure=False)
+            task_f = client.scatter(task, broadcast=False)
+            for i in range(0, len(missing), chunks_per_unit):
+                fut = client.submit(_run_unit, unit, task_f, missing[i:i + chunks_per_unit],
+                                    pure=False)
                 futures[fut] = job
-    total = sum(j["task"].n for j in jobs)
+    return skipped, futures
+
+
+def _collect(futures: dict, total: int, show_progress: bool) -> None:
+    """Wait for every unit, adding its stats to its job (a worker's error is raised here)."""
+    from distributed import as_completed
     with tqdm(total=total, desc="extract (dask)", unit="seq", disable=not show_progress,
               leave=False) as bar:
         for fut in as_completed(list(futures)):
-            stats = fut.result()  # re-raises a worker's error here
-            futures[fut]["stats"].append(stats)
+            stats = fut.result()
+            futures[fut].stats.append(stats)
             bar.update(stats["n"])
-    for job in jobs:
-        st = job["stats"]
-        tokens = sum(s["n_tokens"] for s in st)
-        padded = sum(s["n_padded_tokens"] for s in st)
-        n = sum(s["n"] for s in st)
-        extra = {"device": ", ".join(sorted({str(s["device"]) for s in st})),
-                 "n_truncated": sum(s["n_truncated"] for s in st),
-                 "n_windowed": sum(s["n_windowed"] for s in st),
-                 "padding_waste": round(padded / max(tokens + padded, 1), 4),
-                 "scheduler": "dask",
-                 "n_work_units": len(st)}
-        if job["resumed"]:  # as in the single-process path: per-run counters are not kept
-            for key in RUN_COUNTERS:
-                extra.pop(key, None)
-        for vid, w in job["writers"]:
-            w.finalize(**extra)
-            results.append(ExtractResult(vid, job["task"].task_id,
-                                         "resumed" if job["resumed"] else "written", n,
-                                         time.perf_counter() - t0))
-    return results
