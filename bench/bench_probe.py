@@ -171,7 +171,7 @@ import sys
 import numpy as np, scipy.sparse, torch, zarr  # noqa: F401  (imports are not the block's)
 import geneb.probe.torch_solver  # noqa: F401
 from geneb.probe import ProbeProtocol
-from geneb.probe.runner import probe_block
+from geneb.probe._worker import FitSpec, probe_block
 from geneb.store import EmbeddingStore
 store_path, model, task = sys.argv[1:4]
 
@@ -185,7 +185,7 @@ EmbeddingStore(store_path, mode="r").read_task_table(task)
 p = ProbeProtocol()
 todo = [(r, s) for r in p.regime_names for s in p.seeds]
 base = hwm_mb()
-probe_block(store_path, model, task, p, "auto", None, False, todo)
+probe_block(store_path, model, task, FitSpec(p, "auto"), todo)
 print(hwm_mb() - base)
 """
 

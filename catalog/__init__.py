@@ -6,7 +6,7 @@ in the same registries so every command treats them alike.
 """
 
 from geneb.catalog.categories import CATEGORIES, resolve_category
-from geneb.catalog.models import MODELS, ModelSpec, get_model
+from geneb.catalog.models import MODELS, ModelSpec, get_model, model_coords
 from geneb.catalog.tasks import MINI_BENCHMARK, TASKS, TaskSpec, benchmark_tasks, get_task
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "MODELS",
     "ModelSpec",
     "get_model",
+    "model_coords",
     "TASKS",
     "TaskSpec",
     "MINI_BENCHMARK",

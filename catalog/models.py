@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from types import MappingProxyType
@@ -268,6 +269,40 @@ _load_builtin()
 def get_model(model_id: str) -> ModelSpec:
     """Look up a model by id (raises :class:`UnknownNameError` with suggestions)."""
     return MODELS.get(model_id)
+
+
+#: Catalog fields that become per-model coordinates of a result cube as they are.
+_COORD_FIELDS = ("architecture", "arch_short", "tokenization", "pretraining_group")
+
+
+def model_coords(model_ids: Iterable[str], *, params: Mapping[str, Any] | None = None,
+                 display: Mapping[str, Any] | None = None) -> dict[str, list]:
+    """The per-model coordinates of a result cube, from the catalog.
+
+    Parameters
+    ----------
+    model_ids : iterable of str
+        Registered ids or others (those get NaN params, empty fields and their id as
+        display name).
+    params, display : mapping of model id to value, optional
+        Values that take precedence over the catalog's (e.g. from published results);
+        a missing or empty value falls back to the catalog.
+
+    Returns
+    -------
+    dict of str to list
+        ``params`` (float, NaN when unknown), ``architecture``, ``arch_short``,
+        ``tokenization``, ``pretraining_group`` and ``display``, one entry per model.
+    """
+    out: dict[str, list] = {"params": [], **{k: [] for k in _COORD_FIELDS}, "display": []}
+    for m in model_ids:
+        spec = MODELS.get(m) if m in MODELS else None
+        n_params = (params or {}).get(m) or (spec.params if spec else None)
+        out["params"].append(float(n_params) if n_params else float("nan"))
+        for key in _COORD_FIELDS:
+            out[key].append(getattr(spec, key) if spec else "")
+        out["display"].append((display or {}).get(m) or (spec.display if spec else "") or m)
+    return out
 
 
 POOLING_KINDS = ("mean", "mean-nospecial", "unmasked-mean", "cls", "last", "max")

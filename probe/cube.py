@@ -17,6 +17,10 @@ Variables (all dims ``(model, task, regime, seed)`` unless noted):
 ``train_rows`` (task, regime, seed, shot)
     Few-shot training rows (positions in the task's sequence table), -1 padded;
     all -1 in the full regime, which uses the whole train split.
+
+Besides the cube's files (new, merge, save, open, lock), this module keeps its cells:
+:class:`Cell` (one fit's result), :func:`write_cells`, :func:`share_full_fits`, and the
+embedding fingerprints that empty the cells of changed inputs (:func:`forget_changed`).
 """
 
 from __future__ import annotations
@@ -25,17 +29,24 @@ import os
 import shutil
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
-from geneb.probe.protocol import ProbeProtocol
+from geneb.store import TaskTable
 from geneb.store.locking import FolderLock
+
+from .protocol import ProbeProtocol
 
 SCORES = ("mcc", "accuracy", "f1_macro")
 CELL_DIMS = ("model", "task", "regime", "seed")
+
+#: Cube attribute: "model\ttask" -> :meth:`EmbeddingStore.embedding_fingerprint` of the
+#: embeddings and task table each (model, task)'s cells were fitted on.
+FINGERPRINTS = "embedding_fingerprints"
 
 FULL_FIT_NOTE = ("The full regime is fitted once per (model, task), at the first seed, and "
                  "shared by the other seeds (fitted=False there): lbfgs starts from zeros and "
@@ -250,3 +261,92 @@ def open_cube(path: str | Path) -> xr.Dataset:
         raise StoreFormatError(f"{str(path)!r} is not a geneb result cube (needs mcc over "
                                f"{', '.join(CELL_DIMS)})")
     return ds
+
+
+# ---------------------------------------------------------------------------- cells
+@dataclass(frozen=True)
+class Cell:
+    """Result of one fit, with every (regime, seed) cell it fills."""
+
+    regime: str
+    seeds: tuple[int, ...]
+    scores: dict
+    n_train: int
+    n_iter: int
+    converged: bool
+    seconds: float
+    rows: np.ndarray | None  #: few-shot rows in the sequence table; None for full
+    backend: str = ""
+
+
+def task_coords(tables: dict[str, TaskTable]) -> dict[str, list]:
+    """The per-task coordinates of a cube, from the stored task tables."""
+    return {
+        "category": [t.attrs.get("category", "other") for t in tables.values()],
+        "n_classes": [int(t.attrs.get("n_classes", len(np.unique(t.label)))) for t in tables.values()],
+        "official_id": [t.attrs.get("official_id") or "" for t in tables.values()],
+        "benchmark": [t.attrs.get("benchmark", "") for t in tables.values()],
+        "n_test": [int(len(t.test_index)) for t in tables.values()],
+    }
+
+
+def write_cells(cube: xr.Dataset, model: str, task: str, cells: list[Cell]) -> None:
+    """Put one (model, task)'s fits into the cube, in place."""
+    mi = cube.indexes["model"].get_loc(model)
+    ti = cube.indexes["task"].get_loc(task)
+    names = {name for c in cells for name in c.scores}
+    names |= {"n_train", "n_iter", "converged", "fit_seconds", "fitted", "backend"}
+    arrays = {name: cube[name].values for name in names}  # views: writes land in the cube
+    train_rows = cube["train_rows"].values
+    for c in cells:
+        ri = cube.indexes["regime"].get_loc(c.regime)
+        for j, seed in enumerate(c.seeds):
+            at = (mi, ti, ri, cube.indexes["seed"].get_loc(seed))
+            for name, value in c.scores.items():
+                arrays[name][at] = value
+            arrays["n_train"][at] = c.n_train
+            arrays["n_iter"][at] = c.n_iter
+            arrays["converged"][at] = c.converged
+            arrays["fit_seconds"][at] = c.seconds
+            arrays["fitted"][at] = j == 0
+            arrays["backend"][at] = c.backend
+            if c.rows is not None:
+                train_rows[at[1:] + (slice(0, len(c.rows)),)] = c.rows
+
+
+def share_full_fits(cube: xr.Dataset, protocol: ProbeProtocol) -> None:
+    """Copy an existing full-regime fit to its (model, task)'s new seeds: no refit."""
+    done = filled(cube).values
+    for regime, k in protocol.regimes:
+        if k is not None:
+            continue
+        ri = cube.indexes["regime"].get_loc(regime)
+        for mi in range(cube.sizes["model"]):
+            for ti in range(cube.sizes["task"]):
+                have = np.flatnonzero(done[mi, ti, ri])
+                if len(have) == 0 or len(have) == cube.sizes["seed"]:
+                    continue
+                src = (mi, ti, ri, have[0])
+                for si in np.flatnonzero(~done[mi, ti, ri]):
+                    for name in cube.data_vars:
+                        if cube[name].dims == ("model", "task", "regime", "seed"):
+                            cube[name].values[mi, ti, ri, si] = cube[name].values[src]
+                    cube["fitted"].values[mi, ti, ri, si] = False
+
+
+def pair_key(model_id: str, task_id: str) -> str:
+    """The key of a (model, task) in the :data:`FINGERPRINTS` attribute."""
+    return f"{model_id}\t{task_id}"
+
+
+def forget_changed(cube: xr.Dataset, old: dict[str, str], new: dict[str, str]) -> None:
+    """Empty the cells of (model, task) pairs whose embeddings or task changed since the
+    cube was filled, so they are fitted again rather than reported from stale data."""
+    for key, fp in new.items():
+        if old.get(key) not in (None, fp):
+            m, t = key.split("\t")
+            mi, ti = cube.indexes["model"].get_loc(m), cube.indexes["task"].get_loc(t)
+            for var in cube.data_vars.values():
+                if var.dims == CELL_DIMS:
+                    var.values[mi, ti] = {"f": np.nan, "i": -1, "b": False}.get(var.dtype.kind, "")
+    cube.attrs[FINGERPRINTS] = {**old, **new}

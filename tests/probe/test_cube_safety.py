@@ -12,7 +12,7 @@ from geneb.cli.guards import check_cube_out, is_result_cube
 from geneb.probe import open_cube, save_cube
 from geneb.probe.cube import cube_lock
 
-from test_incremental import counting, run, store2  # noqa: F401  (fixtures and helper)
+from test_incremental import counting, run  # noqa: F401  (fixture and helper)
 
 
 def crash_between_renames(monkeypatch, cube, out):
@@ -40,7 +40,7 @@ def crash_between_renames(monkeypatch, cube, out):
 
 def test_a_cube_set_aside_by_a_crashed_save_is_restored_with_all_its_cells(
         store2, counting, tmp_path, monkeypatch, capsys):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     first = run(store, ["kmer-3"], tasks[:1], out)
     assert counting.calls == 11
@@ -67,7 +67,7 @@ def test_a_cube_set_aside_by_a_crashed_save_is_restored_with_all_its_cells(
 
 
 def test_a_save_removes_the_leftovers_of_interrupted_saves(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     cube = run(store, ["kmer-3"], tasks[:1], out)
     for name in (".cube.zarr.old-dead0001", ".cube.zarr.tmp-dead0002"):
@@ -102,7 +102,7 @@ print("fits", len(fits))
 
 
 def test_a_second_run_on_the_same_cube_waits_then_fits_nothing(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     with cube_lock(out):  # this process is the first run, holding the cube
         second = subprocess.Popen([sys.executable, "-c", SECOND_RUN, str(store.path), tasks[0],

@@ -10,23 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from geneb.catalog import get_model
-from geneb.extract import extract
+from geneb.core.cluster import blas_threads_per_block
+from geneb.core.cluster import threads_by_host as _threads_by_host
 from geneb.probe import ProbeProtocol, run_probes
-from geneb.probe.runner import _threads_by_host, blas_threads_per_block, bundle_jobs
-from geneb.store import EmbeddingStore
-from geneb.tasks import load_task_file
+from geneb.probe.bundles import bundle_jobs
 
 PROTOCOL = ProbeProtocol(seeds=(13, 42))
-
-
-@pytest.fixture
-def store2(tmp_path, task_csv, task3_csv):
-    tasks = [load_task_file(task_csv, category="Promoters"),
-             load_task_file(task3_csv, category="Splice Sites")]
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
-    extract(store, [get_model("kmer-3"), get_model("kmer-4")], tasks, show_progress=False)
-    return store, ["kmer-3", "kmer-4"], [t.task_id for t in tasks]
 
 
 def same_cells(a, b):
@@ -44,7 +33,7 @@ def test_blas_threads_split_the_cores_between_concurrent_blocks():
 @pytest.mark.slow
 def test_local_cluster_of_two_worker_processes_gives_the_in_process_results(store2):
     from distributed import Client, LocalCluster
-    store, models, tasks = store2
+    store, models, tasks, _ = store2
     local = run_probes(store, models, tasks, protocol=PROTOCOL, backend="torch",
                        show_progress=False, n_workers=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -68,7 +57,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_dask_scheduler_and_worker_cli_processes_on_loopback(store2, tmp_path):
-    store, models, tasks = store2
+    store, models, tasks, _ = store2
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
@@ -125,7 +114,7 @@ def test_bundles_keep_the_order_and_the_held_bytes_budget():
 
 
 def test_bundled_run_gives_the_cells_of_one_block_per_pair(store2):
-    store, models, tasks = store2
+    store, models, tasks, _ = store2
     alone = run_probes(store, models, tasks, backend="torch", show_progress=False, bundle_max=1)
     bundled = run_probes(store, models, tasks, backend="torch", show_progress=False,
                          bundle_max=2, n_workers=1)

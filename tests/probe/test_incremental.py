@@ -3,14 +3,10 @@
 import numpy as np
 import pytest
 
-from geneb.catalog import get_model
 from geneb.core.errors import InputError
-from geneb.extract import extract
 from geneb.probe import ProbeProtocol, open_cube, run_probes
 from geneb.probe.backends import BACKENDS
 from geneb.probe.backends.sklearn_backend import SklearnBackend
-from geneb.store import EmbeddingStore
-from geneb.tasks import load_task_file
 
 
 class Counting(SklearnBackend):
@@ -34,23 +30,13 @@ def counting(monkeypatch):
     return Counting
 
 
-@pytest.fixture
-def store2(tmp_path, task_csv, task3_csv):
-    tasks = [load_task_file(task_csv, category="Promoters"),
-             load_task_file(task3_csv, category="Splice Sites")]
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
-    extract(store, [get_model("kmer-3"), get_model("kmer-4")],
-            tasks, show_progress=False)
-    return store, [t.task_id for t in tasks]
-
-
 def run(store, models, tasks, out, **kw):
     return run_probes(store, models, tasks, backend="counting", out=out, show_progress=False,
                       n_workers=1, checkpoint_seconds=0, **kw)
 
 
 def test_adding_a_model_or_task_fits_only_its_cells(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     first = run(store, ["kmer-3"], tasks[:1], out)
     assert counting.calls == 11  # 1 full + 2 regimes x 5 seeds
@@ -68,7 +54,7 @@ def test_adding_a_model_or_task_fits_only_its_cells(store2, counting, tmp_path):
 
 
 def test_adding_a_seed_fits_only_its_few_shot_cells_and_shares_the_full_fit(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     run(store, ["kmer-3"], tasks[:1], out, protocol=ProbeProtocol(seeds=(13, 17)))
     assert counting.calls == 5
@@ -82,7 +68,7 @@ def test_adding_a_seed_fits_only_its_few_shot_cells_and_shares_the_full_fit(stor
 
 
 def test_changed_settings_are_refused_not_mixed(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     run(store, ["kmer-3"], tasks[:1], out, protocol=ProbeProtocol(seeds=(13,)))
     with pytest.raises(InputError, match="C=1.0.*new --out"):
@@ -99,7 +85,7 @@ def test_changed_settings_are_refused_not_mixed(store2, counting, tmp_path):
 
 
 def test_an_interrupted_run_keeps_its_progress_and_resumes(store2, counting, tmp_path):
-    store, tasks = store2
+    store, _, tasks, _ = store2
     out = tmp_path / "cube.zarr"
     counting.fail_after = 15  # dies inside the second (model, task) block
     with pytest.raises(RuntimeError, match="simulated crash"):

@@ -10,7 +10,7 @@ from geneb.probe import ProbeProtocol, few_shot_indices, open_cube, probe_task, 
 from geneb.probe.backends import BACKENDS
 from geneb.probe.backends.sklearn_backend import SklearnBackend
 from geneb.store import EmbeddingStore
-from geneb.tasks import load_task, load_task_file
+from geneb.tasks import load_task
 
 
 def test_few_shot_draws_k_per_class_in_sorted_order_from_randomstate():
@@ -32,17 +32,8 @@ class CountingBackend(SklearnBackend):
         return super().fit_predict(X_train, y_train, X_test)
 
 
-@pytest.fixture
-def small_store(tmp_path, task_csv, task3_csv):
-    tasks = [load_task_file(task_csv, category="Promoters"),
-             load_task_file(task3_csv, category="Splice Sites")]
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
-    extract(store, [get_model("kmer-3"), get_model("kmer-4")], tasks, show_progress=False)
-    return store, tasks
-
-
-def test_cells_match_a_direct_sklearn_fit_and_full_regime_is_fitted_once(small_store, monkeypatch):
-    store, tasks = small_store
+def test_cells_match_a_direct_sklearn_fit_and_full_regime_is_fitted_once(store2, monkeypatch):
+    store, _, _, tasks = store2
     monkeypatch.setitem(BACKENDS._items, "counting", CountingBackend)
     CountingBackend.calls = 0
     protocol = ProbeProtocol()
@@ -70,8 +61,8 @@ def test_cells_match_a_direct_sklearn_fit_and_full_regime_is_fitted_once(small_s
         pytest.approx(matthews_corrcoef(task.labels[te], ref10.predict(X[te])), abs=1e-12)
 
 
-def test_cube_reopens_with_plain_xarray(small_store, tmp_path):
-    store, tasks = small_store
+def test_cube_reopens_with_plain_xarray(store2, tmp_path):
+    store, _, _, tasks = store2
     cube = run_probes(store, ["kmer-3"], [t.task_id for t in tasks], show_progress=False)
     save_cube(cube, tmp_path / "cube.zarr")
     plain = xr.open_zarr(tmp_path / "cube.zarr", consolidated=False)
