@@ -31,6 +31,7 @@ from geneb.catalog import benchmark_tasks, get_model  # noqa: E402
 from geneb.extract import extract_task  # noqa: E402
 from geneb.extract.char_tokenizer import build_char_tokenizer  # noqa: E402
 from geneb.extract.options import ExtractOptions  # noqa: E402
+from geneb.extract.settings import RANDOM_BERT_CONFIG  # noqa: E402
 from geneb.store import EmbeddingStore  # noqa: E402
 from geneb.tasks import load_tasks  # noqa: E402
 from geneb.tasks.data import TaskData  # noqa: E402
@@ -124,7 +125,7 @@ def main() -> int:
     tasks = load_tasks(benchmark_tasks("geneb-mini"))
     padding_report(tasks)
     ocr = next(t for t in tasks if "ocr" in t.task_id)  # variable lengths 109..593
-    tiny = dict(get_model("random-bert").options)
+    tiny = dict(RANDOM_BERT_CONFIG)
     throughput("random-bert-tiny", tiny, ocr, repeats=3)
     big = {**tiny, "hidden_size": 512, "num_hidden_layers": 8, "num_attention_heads": 8,
            "intermediate_size": 2048, "max_length": 512, "max_position_embeddings": 514}

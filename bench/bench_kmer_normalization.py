@@ -2,7 +2,7 @@
 
 Embeds geneb-mini with k = 3..6 both ways, probes with the reference protocol
 (scikit-learn, raw features, C=1) and prints macro-MCC per regime and the difference.
-The winner is the default in ``geneb.catalog.models.KMER_NORMALIZE``.
+The winner is the default in ``geneb.extract.settings.KMER_NORMALIZE``.
 """
 
 from __future__ import annotations

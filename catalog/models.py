@@ -214,23 +214,10 @@ def _load_official() -> None:
             ))
 
 
-#: k-mer spectra are stored as counts: on geneb-mini, counts probe better than
-#: frequencies under the fixed protocol (see README, "Built-in featurizers").
-KMER_NORMALIZE = "counts"
-
-#: Settings of the random-init control: a small BERT with single-nucleotide tokens.
-RANDOM_BERT_CONFIG = MappingProxyType({
-    "hidden_size": 128,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "intermediate_size": 256,
-    "max_position_embeddings": 1026,
-    "seed": 0,
-    "max_length": 1024,
-})
-
-
 def _load_builtin() -> None:
+    """The built-in featurizers. How they extract (k-mer counts or frequencies, the
+    random network's config) is set in :mod:`geneb.extract.settings`; the texts here
+    describe those settings (a test checks they agree)."""
     for k in (3, 4, 5, 6):
         MODELS.register(f"kmer-{k}", ModelSpec(
             model_id=f"kmer-{k}",
@@ -242,9 +229,9 @@ def _load_builtin() -> None:
             pretraining_group="none",
             native_context="unlimited",
             input_handling="whole sequence; k-mers containing non-ACGT letters are skipped",
-            pooling=f"{KMER_NORMALIZE} of all 4^{k} k-mers",
+            pooling=f"counts of all 4^{k} k-mers",
             builtin=True,
-            options=MappingProxyType({"k": k, "normalize": KMER_NORMALIZE}),
+            options=MappingProxyType({"k": k}),
         ))
     MODELS.register("random-bert", ModelSpec(
         model_id="random-bert",
@@ -254,11 +241,10 @@ def _load_builtin() -> None:
         arch_short="T-enc",
         tokenization="single nucleotide",
         pretraining_group="none (random init)",
-        native_context=f"{RANDOM_BERT_CONFIG['max_length']} tokens",
+        native_context="1024 tokens",
         input_handling="truncate to the model limit",
         pooling="attention-mask mean of last hidden layer",
         builtin=True,
-        options=RANDOM_BERT_CONFIG,
     ))
 
 

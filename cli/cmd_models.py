@@ -7,6 +7,7 @@ import argparse
 import pandas as pd
 
 from geneb.catalog.models import MODELS, get_model
+from geneb.extract.settings import with_family_defaults
 
 
 def add_parser(sub) -> None:
@@ -38,7 +39,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    spec = get_model(args.model)
+    spec = with_family_defaults(get_model(args.model))  # the options extraction uses
     for key, value in spec.__dict__.items():
         if isinstance(value, type(spec.options)):
             value = dict(value)

@@ -1,15 +1,20 @@
 """A small name → object registry with "did you mean ...?" errors.
 
-One pattern serves tasks, models, featurizer families and probe backends.
+One mechanism serves tasks, models, featurizer families and probe backends. An entry is
+an object, or a lazy ``"module:attr"`` target imported the first time it is asked for (so
+that, say, naming the ``hf`` featurizer family does not import torch). A name is
+registered once: a duplicate is an error.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from geneb.core.errors import UnknownNameError
+from .errors import UnknownNameError
 
 T = TypeVar("T")
 
@@ -30,6 +35,17 @@ def did_you_mean(name: str, candidates: list[str], n: int = 3) -> str:
     if not hits:
         return ""
     return " Did you mean " + ", ".join(repr(h) for h in hits) + "?"
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    """A registry entry not imported yet: ``"module:attr"``."""
+
+    target: str
+
+    def load(self):
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
 
 
 class Registry(Generic[T]):
@@ -55,6 +71,15 @@ class Registry(Generic[T]):
         self._items[name] = obj
         return obj
 
+    def register_lazy(self, name: str, target: str, *, replace: bool = False) -> None:
+        """Add the object at ``target`` (``"package.module:attr"``) under ``name``, imported
+        when first asked for; refuse a duplicate unless ``replace``."""
+        module, sep, attr = target.partition(":")
+        if not (module and sep and attr):
+            raise ValueError(f"lazy target of {self.kind} {name!r} must be 'module:attr', "
+                             f"not {target!r}")
+        self.register(name, _Lazy(target), replace=replace)  # type: ignore[arg-type]
+
     def get(self, name: str) -> T:
         """Return the object registered as ``name``.
 
@@ -64,9 +89,13 @@ class Registry(Generic[T]):
             With close matches and the listing command when ``name`` is unknown.
         """
         try:
-            return self._items[name]
+            obj = self._items[name]
         except KeyError:
             pass
+        else:
+            if isinstance(obj, _Lazy):
+                obj = self._items[name] = obj.load()
+            return obj
         msg = f"unknown {self.kind} {name!r}.{did_you_mean(name, list(self._items))}"
         if self.hint:
             msg += f" List them with `{self.hint}`."
@@ -77,7 +106,8 @@ class Registry(Generic[T]):
         return list(self._items)
 
     def values(self) -> list[T]:
-        return list(self._items.values())
+        """Registered objects in registration order (lazy ones imported now)."""
+        return [self.get(name) for name in list(self._items)]
 
     def __contains__(self, name: object) -> bool:
         return name in self._items

@@ -1,8 +1,10 @@
 """The featurizer interface and the registry of featurizer families.
 
 A featurizer turns a batch of DNA sequences into one vector per sequence. Each model
-family ("kmer", "random-init", "hf") registers a builder that makes a featurizer from a
-:class:`~geneb.catalog.models.ModelSpec`.
+family ("kmer", "random-init", "hf") has a builder in :data:`FAMILIES` that makes a
+featurizer from a :class:`~geneb.catalog.models.ModelSpec`; builders are lazy
+``"module:attr"`` targets, so commands that never run a network (``geneb tasks``,
+``geneb report``) do not pay for importing torch and transformers.
 """
 
 from __future__ import annotations
@@ -81,21 +83,9 @@ class Featurizer(ABC):
 FeaturizerBuilder = Callable[..., Featurizer]
 
 FAMILIES: Registry[FeaturizerBuilder] = Registry("featurizer family")
-
-#: Module that registers each family; imported on first use, so that commands which
-#: never run a network (``geneb tasks``, ``geneb report``) do not pay for importing
-#: torch and transformers.
-FAMILY_MODULES = {"kmer": "geneb.extract.kmer", "hf": "geneb.extract.hf",
-                  "random-init": "geneb.extract.random_init"}
-
-
-def load_families(*names: str) -> None:
-    """Import the modules that register the given families (all when none are given)."""
-    import importlib
-
-    for name in names or tuple(FAMILY_MODULES):
-        if name in FAMILY_MODULES and name not in FAMILIES:
-            importlib.import_module(FAMILY_MODULES[name])
+FAMILIES.register_lazy("kmer", "geneb.extract.kmer:KmerFeaturizer")
+FAMILIES.register_lazy("hf", "geneb.extract.hf:load_hf_featurizer")
+FAMILIES.register_lazy("random-init", "geneb.extract.random_init:build_random_bert")
 
 
 def build_featurizer(spec: ModelSpec, options: Any = None) -> Featurizer:
@@ -104,7 +94,6 @@ def build_featurizer(spec: ModelSpec, options: Any = None) -> Featurizer:
     ``options`` (an :class:`~geneb.extract.options.ExtractOptions`) reaches the families
     that take it (``hf``, ``random-init``); weight-free featurizers ignore it.
     """
-    load_families(*([spec.family] if spec.family in FAMILY_MODULES else []))
     builder = FAMILIES.get(spec.family)
     if options is not None and "options" in inspect.signature(builder).parameters:
         return builder(spec, options=options)

@@ -23,9 +23,10 @@ import torch
 from geneb.catalog.models import ModelSpec
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.sequences import reverse_complement
-from geneb.extract.featurizer import FAMILIES, Featurizer
-from geneb.extract.options import ExtractOptions
-from geneb.extract.pooling import BATCH_DEPENDENT, POOLINGS
+
+from .featurizer import Featurizer
+from .options import ExtractOptions
+from .pooling import BATCH_DEPENDENT, POOLINGS
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
@@ -469,6 +470,3 @@ def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -
             "code_sha256": code_sha256(source) if trust and Path(source).is_dir() else None}
     return HFFeaturizer(spec, model, tokenizer, resolve_max_length(spec, tokenizer, model),
                         options=options, source_info=info)
-
-
-FAMILIES.register("hf", load_hf_featurizer)

@@ -8,7 +8,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from geneb.catalog.models import ModelSpec
-from geneb.extract.featurizer import FAMILIES, Featurizer
+
+from .featurizer import Featurizer
+from .settings import with_family_defaults
 
 _CODE = np.full(256, -1, dtype=np.int64)
 for _i, _b in enumerate(b"ACGT"):
@@ -61,9 +63,9 @@ class KmerFeaturizer(Featurizer):
     batch_size = 1024
 
     def __init__(self, spec: ModelSpec) -> None:
-        super().__init__(spec)
-        self.k = int(spec.option("k"))
-        self.normalize = spec.option("normalize", "counts")
+        super().__init__(with_family_defaults(spec))
+        self.k = int(self.spec.option("k"))
+        self.normalize = self.spec.option("normalize")
 
     @property
     def dim(self) -> int:
@@ -74,6 +76,3 @@ class KmerFeaturizer(Featurizer):
 
     def config(self) -> dict:
         return {**super().config(), "pooling": f"k-mer {self.normalize}", "max_length": None}
-
-
-FAMILIES.register("kmer", KmerFeaturizer)

@@ -10,14 +10,17 @@ import torch
 from transformers import BertConfig, BertModel
 
 from geneb.catalog.models import ModelSpec
-from geneb.extract.char_tokenizer import build_char_tokenizer
-from geneb.extract.featurizer import FAMILIES
-from geneb.extract.hf import HFFeaturizer
-from geneb.extract.options import ExtractOptions
+
+from .char_tokenizer import build_char_tokenizer
+from .hf import HFFeaturizer
+from .options import ExtractOptions
+from .settings import with_family_defaults
 
 
 def build_random_bert(spec: ModelSpec, options: ExtractOptions | None = None) -> HFFeaturizer:
-    """Build the network from ``spec.options`` with ``torch.manual_seed(seed)``."""
+    """Build the network from ``spec.options`` (defaults
+    :data:`~geneb.extract.settings.RANDOM_BERT_CONFIG`) with ``torch.manual_seed(seed)``."""
+    spec = with_family_defaults(spec)
     opts = dict(spec.options)
     tokenizer = build_char_tokenizer()
     config = BertConfig(
@@ -34,6 +37,3 @@ def build_random_bert(spec: ModelSpec, options: ExtractOptions | None = None) ->
         model = BertModel(config, add_pooling_layer=False)
     return HFFeaturizer(spec, model, tokenizer, max_length=int(opts["max_length"]),
                         device="cpu", options=options)
-
-
-FAMILIES.register("random-init", build_random_bert)

@@ -30,3 +30,20 @@ def test_errors_subclass_matching_builtins():
 def test_sequence_hash_normalises_case_and_differs_by_content():
     h = sequence_hashes(["acgt", "ACGT", "ACGA"])
     assert h.dtype.name == "uint64" and h[0] == h[1] and h[1] != h[2]
+
+
+def test_lazy_targets_are_imported_when_first_asked_for(tmp_path, monkeypatch):
+    import sys
+    (tmp_path / "geneb_lazy_target.py").write_text("LOADED = True\n\ndef build():\n    return 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "geneb_lazy_target", raising=False)
+    reg = Registry("featurizer family")
+    reg.register_lazy("seven", "geneb_lazy_target:build")
+    assert "seven" in reg and reg.names() == ["seven"]
+    assert "geneb_lazy_target" not in sys.modules  # registering imports nothing
+    assert reg.get("seven")() == 7 and "geneb_lazy_target" in sys.modules
+    assert reg.values()[0] is reg.get("seven")
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register_lazy("seven", "geneb_lazy_target:build")
+    with pytest.raises(ValueError, match="module:attr"):
+        reg.register_lazy("eight", "geneb_lazy_target.build")

@@ -71,3 +71,14 @@ def test_extract_is_resumable_and_records_provenance(tmp_path, task_csv):
     assert res[0].status == "resumed" and res[0].n_embedded == 32
     np.testing.assert_array_equal(store.open_embedding("kmer-3", task.task_id)[:],
                                   kmer_spectrum(task.sequences, 3))
+
+
+def test_catalog_texts_agree_with_the_extraction_settings():
+    from geneb.extract.settings import KMER_NORMALIZE, RANDOM_BERT_CONFIG
+    assert get_model("kmer-3").pooling == f"{KMER_NORMALIZE} of all 4^3 k-mers"
+    assert get_model("random-bert").native_context == f"{RANDOM_BERT_CONFIG['max_length']} tokens"
+    # the options recorded with each array are the complete settings
+    assert build_featurizer(get_model("kmer-3")).config()["options"] == \
+        {"k": 3, "normalize": KMER_NORMALIZE}
+    assert build_featurizer(get_model("random-bert")).config()["options"] == \
+        dict(RANDOM_BERT_CONFIG)
