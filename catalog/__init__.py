@@ -5,9 +5,9 @@ The 100 official tasks and 40 official models come from the GENEB release catalo
 in the same registries so every command treats them alike.
 """
 
-from geneb.catalog.categories import CATEGORIES, resolve_category
-from geneb.catalog.models import MODELS, ModelSpec, get_model, model_coords
-from geneb.catalog.tasks import MINI_BENCHMARK, TASKS, TaskSpec, benchmark_tasks, get_task
+from .categories import CATEGORIES, resolve_category
+from .models import MODELS, ModelSpec, get_model, model_coords
+from .tasks import MINI_BENCHMARK, TASKS, TaskSpec, benchmark_tasks, get_task
 
 __all__ = [
     "CATEGORIES",

@@ -3,14 +3,14 @@
 Every other layer may import from here; this package imports no other geneb layer.
 """
 
-from geneb.core.errors import (
+from .errors import (
     GenebError,
     InputError,
     MissingDataError,
     StoreFormatError,
     UnknownNameError,
 )
-from geneb.core.registry import Registry
+from .registry import Registry
 
 __all__ = [
     "GenebError",

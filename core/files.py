@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from geneb.core.errors import InputError, MissingDataError
+from .errors import InputError, MissingDataError
 
 
 def read_yaml(path: str | Path, what: str) -> Any:

@@ -84,7 +84,7 @@ FeaturizerBuilder = Callable[..., Featurizer]
 
 FAMILIES: Registry[FeaturizerBuilder] = Registry("featurizer family")
 FAMILIES.register_lazy("kmer", "geneb.extract.kmer:KmerFeaturizer")
-FAMILIES.register_lazy("hf", "geneb.extract.hf:load_hf_featurizer")
+FAMILIES.register_lazy("hf", "geneb.extract.hf_loading:load_hf_featurizer")
 FAMILIES.register_lazy("random-init", "geneb.extract.random_init:build_random_bert")
 
 

@@ -9,14 +9,13 @@ memory planning), :mod:`.cube` (the cube and its cells), :mod:`.protocol`,
 Imports :mod:`geneb.store`, :mod:`geneb.catalog` and :mod:`geneb.core`.
 """
 
-from .backends import BACKENDS, get_backend
+from .backends import get_backend
 from .cube import open_cube, save_cube
 from .fitting import probe_task
 from .protocol import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
-from .runner import RunSettings, run_probes
+from .runner import run_probes
 from .sampling import few_shot_indices
-from .select import probe_store, select_pairs
+from .select import probe_store
 
-__all__ = ["BACKENDS", "get_backend", "open_cube", "save_cube", "GENEB_REGIMES", "GENEB_SEEDS",
-           "ProbeProtocol", "probe_task", "RunSettings", "run_probes", "probe_store",
-           "select_pairs", "few_shot_indices"]
+__all__ = ["ProbeProtocol", "GENEB_REGIMES", "GENEB_SEEDS", "run_probes", "probe_store",
+           "probe_task", "get_backend", "open_cube", "save_cube", "few_shot_indices"]

@@ -43,17 +43,15 @@ __all__ = ["RunSettings", "RunPlan", "run_probes"]
 
 @dataclass(frozen=True)
 class RunSettings:
-    """How a probe run fits and where it runs (the keywords of :func:`run_probes`).
+    """How a probe run fits and where it runs (the keywords of :func:`run_probes`, made
+    by :meth:`of`).
 
     Attributes
     ----------
-    protocol : ProbeProtocol
-    backend : str
-        ``auto``, ``torch``, ``cuml``, ``sklearn`` or another registered backend.
-    device : str, optional
-        torch device (``cpu``/``cuda``).
-    exact_reference : bool
-        Use scikit-learn whatever ``backend`` says.
+    fit : FitSpec
+        The protocol and the backend (``auto``, ``torch``, ``cuml``, ``sklearn`` or another
+        registered one), its torch ``device`` and ``exact_reference`` (scikit-learn
+        whatever the backend).
     scheduler : str or distributed.Client, optional
         Address of an existing dask scheduler, or a Client; default an in-process cluster
         with ``n_workers`` threads.
@@ -71,10 +69,7 @@ class RunSettings:
         worker). Applies to backends that batch across tasks (torch); 1 turns it off.
     """
 
-    protocol: ProbeProtocol = ProbeProtocol()
-    backend: str = "sklearn"
-    device: str | None = None
-    exact_reference: bool = False
+    fit: FitSpec = FitSpec(ProbeProtocol())
     scheduler: Any = None
     n_workers: int | None = None
     checkpoint_seconds: float = 30.0
@@ -82,9 +77,16 @@ class RunSettings:
     lock_timeout: float | None = None
     bundle_max: int | None = None
 
+    @classmethod
+    def of(cls, *, protocol: ProbeProtocol = ProbeProtocol(), backend: str = "sklearn",
+           device: str | None = None, exact_reference: bool = False,
+           **run: Any) -> "RunSettings":
+        """Settings from the keywords of :func:`run_probes` (``run``: the other fields)."""
+        return cls(FitSpec(protocol, backend, device, exact_reference), **run)
+
     @property
-    def fit(self) -> FitSpec:
-        return FitSpec(self.protocol, self.backend, self.device, self.exact_reference)
+    def protocol(self) -> ProbeProtocol:
+        return self.fit.protocol
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
         Probe only these pairs (the cube still spans all models and tasks; other cells
         stay empty). Default: every model on every task.
     **settings
-        The fields of :class:`RunSettings`: ``protocol``, ``backend`` (default
-        ``"sklearn"``), ``device``, ``exact_reference``, ``scheduler``, ``n_workers``,
+        ``protocol``, ``backend`` (default ``"sklearn"``), ``device``, ``exact_reference``
+        and the other fields of :class:`RunSettings`: ``scheduler``, ``n_workers``,
         ``checkpoint_seconds``, ``show_progress``, ``lock_timeout``, ``bundle_max``.
 
     Returns
@@ -139,7 +141,7 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     xarray.Dataset
         The cube (with ``out``: the whole saved cube, old cells included).
     """
-    config = RunSettings(**settings)
+    config = RunSettings.of(**settings)
     engine = config.fit.make()
     model_ids, task_ids = list(dict.fromkeys(model_ids)), list(dict.fromkeys(task_ids))
     wanted = list(dict.fromkeys(pairs)) if pairs is not None else \

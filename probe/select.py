@@ -77,9 +77,9 @@ def probe_store(store: str | Path, out: str | Path, *, models: list[str] | None 
     models, tasks : list of str, optional
         See :func:`select_pairs`.
     **settings
-        The fields of :class:`~geneb.probe.runner.RunSettings`.
+        As for :func:`~geneb.probe.runner.run_probes`.
     """
-    RunSettings(**settings).fit.make()  # a bad backend or device: fail before any work
+    RunSettings.of(**settings).fit.make()  # a bad backend or device: fail before any work
     opened = EmbeddingStore(store, mode="r")
     models, tasks, pairs = select_pairs(opened, models, tasks)
     return run_probes(opened, models, tasks, pairs=pairs, out=out, **settings)

@@ -10,7 +10,7 @@ from zarr.core.buffer import default_buffer_prototype
 
 from geneb.core.errors import StoreFormatError
 
-from .checksum import block_checksum
+from ._checksum import block_checksum
 
 
 def checked_chunks(arr: zarr.Array, sums: np.ndarray | None,

@@ -18,10 +18,10 @@ from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 
 from . import layout, writer
 from ._chunks import RowPicks, checked_chunks
-from .location import parse_location
+from ._location import parse_location
 from .locking import FolderLock
 from .opening import open_root, root_lock
-from .safety import check_array, check_attrs, open_checked
+from ._safety import check_array, check_attrs, open_checked
 from .task_table import TABLE_ARRAYS, TaskTable, table_arrays, table_checksums
 from .writer import DEFAULT_CHUNK_ROWS, EmbeddingWriter
 

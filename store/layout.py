@@ -31,7 +31,7 @@ def embedding_path(model_id: str, task_id: str) -> str:
     return f"{EMBEDDINGS_GROUP}/{safe_key(model_id)}/{safe_key(task_id)}"
 
 
-#: Per-chunk BLAKE2b-64 of the stored values (0 = none recorded); see geneb.store.checksum.
+#: Per-chunk BLAKE2b-64 of the stored values (0 = none recorded); see geneb.store._checksum.
 CHECKSUM_NAME = "chunk_checksum"
 #: Per-chunk count of sequences truncated at the model's length limit (-1 = not recorded).
 TRUNCATED_NAME = "chunk_truncated"

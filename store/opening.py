@@ -15,9 +15,9 @@ from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 from geneb.core.provenance import library_versions
 
 from . import layout
-from .location import Location
+from ._location import Location
 from .locking import FolderLock
-from .safety import check_attrs
+from ._safety import check_attrs
 
 
 def root_lock(path: str, lock_timeout: float | None) -> FolderLock:

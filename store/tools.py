@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from geneb.core.errors import InputError, StoreFormatError
 
 from . import layout
-from .checksum import block_checksum
+from ._checksum import block_checksum
 from .embedding_store import EmbeddingStore
 
 

@@ -21,7 +21,7 @@ from zarr.codecs import BloscCodec
 from geneb.core.errors import StoreFormatError
 
 from . import layout
-from .checksum import block_checksum
+from ._checksum import block_checksum
 from .locking import FolderLock
 from .task_table import table_checksums
 

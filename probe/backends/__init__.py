@@ -10,11 +10,12 @@ from __future__ import annotations
 import warnings
 
 from geneb.core.errors import InputError
-from geneb.probe.backends.base import BACKENDS, FitResult, ProbeBackend
-from geneb.probe.backends import sklearn_backend  # noqa: F401  (registers "sklearn")
-from geneb.probe.backends import torch_backend  # noqa: F401  (registers "torch")
-from geneb.probe.backends import cuml_backend  # noqa: F401  (registers "cuml")
-from geneb.probe.protocol import ProbeProtocol
+
+from .base import BACKENDS, FitResult, ProbeBackend
+from . import sklearn_backend  # noqa: F401  (registers "sklearn")
+from . import torch_backend  # noqa: F401  (registers "torch")
+from . import cuml_backend  # noqa: F401  (registers "cuml")
+from ..protocol import ProbeProtocol
 
 #: What ``--backend`` accepts.
 BACKEND_CHOICES = ("auto", "torch", "cuml", "sklearn")

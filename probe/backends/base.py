@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from geneb.core.registry import Registry
-from geneb.probe.protocol import ProbeProtocol
+
+from ..protocol import ProbeProtocol
 
 
 @dataclass(frozen=True)

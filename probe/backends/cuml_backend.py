@@ -13,17 +13,18 @@ import time
 import numpy as np
 
 from geneb.core.errors import InputError
-from geneb.probe.backends.base import BACKENDS, FitResult, ProbeBackend
-from geneb.probe.protocol import ProbeProtocol
+
+from .base import BACKENDS, FitResult, ProbeBackend
+from ..protocol import ProbeProtocol
 
 
 def cuml_available() -> bool:
     """True when cuML imports and a CUDA GPU is visible."""
     try:
-        import cuml  # noqa: F401
+        import cuml  # noqa: F401  # pyright: ignore[reportMissingImports] (optional extra)
     except Exception:  # ImportError, or a CUDA runtime error at import
         return False
-    from geneb.probe.backends.torch_backend import cuda_available
+    from .torch_backend import cuda_available
     return cuda_available()
 
 
@@ -37,7 +38,7 @@ class CumlBackend(ProbeBackend):
         if not cuml_available():
             raise InputError("the cuml probe backend needs cuML and a CUDA GPU: "
                              "pip install 'geneb[gpu]' on a GPU machine, or use --backend torch")
-        from cuml.linear_model import LogisticRegression
+        from cuml.linear_model import LogisticRegression  # pyright: ignore[reportMissingImports]
         self._cls = LogisticRegression
 
     def fit_predict(self, X_train: np.ndarray, y_train: np.ndarray,

@@ -9,8 +9,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from geneb.probe.backends.base import BACKENDS, FitResult, ProbeBackend
-from geneb.probe.protocol import ProbeProtocol
+from .base import BACKENDS, FitResult, ProbeBackend
+from ..protocol import ProbeProtocol
 
 
 class SklearnBackend(ProbeBackend):

@@ -7,8 +7,9 @@ import time
 import numpy as np
 
 from geneb.core.errors import InputError
-from geneb.probe.backends.base import BACKENDS, FitResult, ProbeBackend
-from geneb.probe.protocol import ProbeProtocol
+
+from .base import BACKENDS, FitResult, ProbeBackend
+from ..protocol import ProbeProtocol
 
 
 def cuda_available() -> bool:
@@ -65,7 +66,7 @@ class TorchBackend(ProbeBackend):
         self.name = f"torch:{device.split(':')[0]}"
 
     def _solve(self, problems, X_test, test_of=None):
-        from geneb.probe.torch_solver import solve_probes
+        from ..torch_solver import solve_probes
         p = self.protocol
         return solve_probes([X for X, *_ in problems], [y for _, y, *_ in problems], X_test,
                             C=p.C, tol=p.tol, max_iter=p.max_iter, standardize=p.standardize,
