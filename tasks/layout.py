@@ -226,7 +226,8 @@ def _path(value, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
-def _coerce(key: str, value, base: Path):
+def coerce_value(key: str, value, base: Path):
+    """One field's value from YAML or command-line text (paths resolved from ``base``)."""
     if value is None:
         return None
     if key in PATH_FIELDS:
@@ -283,7 +284,7 @@ def layout_from_mapping(data: dict, base_dir: str | Path = ".",
     if not any(data.get(k) for k in ("path", "train", "test")):
         raise InputError(f"{where}: no 'path' (the data file or folder) and no 'train'/'test' files")
     try:
-        values = {k: _coerce(k, v, Path(base_dir)) for k, v in data.items()}
+        values = {k: coerce_value(k, v, Path(base_dir)) for k, v in data.items()}
         values = {k: v for k, v in values.items() if v is not None or k == "max_train"}
         return TaskLayout(**values)
     except InputError as exc:
@@ -292,5 +293,5 @@ def layout_from_mapping(data: dict, base_dir: str | Path = ".",
         raise InputError(f"{where}: {exc}") from None
 
 
-__all__ = ["DEV_MODES", "FORMATS", "PATH_FIELDS", "SEQUENCE_FORMATS", "TaskLayout",
+__all__ = ["DEV_MODES", "FORMATS", "PATH_FIELDS", "SEQUENCE_FORMATS", "TaskLayout", "coerce_value",
            "layout_from_mapping", "parse_label_map", "parse_sep"]

@@ -86,10 +86,12 @@ class Gathered:
         self.codes.extend(codes[keep].tolist())
 
     def locate(self, i: int) -> str:
+        """Row ``i`` as a place in its file ("row 7"; "train.tsv row 7" with several files)."""
         starts = [p[0] for p in self._parts]
         k = int(np.searchsorted(starts, i, side="right")) - 1
         start, where, place, kept = self._parts[k]
-        return f"{where} {place(int(kept[i - start]))}"
+        here = place(int(kept[i - start]))
+        return here if len({p[1] for p in self._parts}) == 1 else f"{Path(where).name} {here}"
 
 
 def expand(pattern: str, what: str) -> list[Path]:

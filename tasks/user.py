@@ -68,7 +68,7 @@ def add_user_task(src: TaskLayout, home: str | Path | None = None, *,
     if path.exists() and not replace:
         raise InputError(f"user task {tid!r} exists ({path}); use --replace to overwrite it")
     report = quality_report(task)
-    src = dataclasses.replace(src, task_id=tid)
+    src = dataclasses.replace(src, task_id=tid, format=src.resolved_format())
     write_task_config(src, path)
     write_quality(report, folder / f"{tid}.quality.json")
     return task, report, path
