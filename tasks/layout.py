@@ -276,7 +276,8 @@ def layout_from_mapping(data: dict, base_dir: str | Path = ".",
     """
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping of options (key: value), got {type(data).__name__}")
-    names = [f.name for f in fields(TaskLayout)]
+    own = [f.name for f in fields(LoadOptions)]
+    names = [f.name for f in fields(TaskLayout) if f.name not in own] + own
     unknown = [k for k in data if k not in names]
     if unknown:
         raise InputError(f"{where}: unknown key {unknown[0]!r}.{did_you_mean(str(unknown[0]), names)} "
