@@ -125,5 +125,5 @@ def load_fasta_task(path: str | Path, label_pattern: str, *, split_pattern: str 
     """
     layout = TaskLayout(path=str(path), format="fasta", label_pattern=label_pattern,
                         split_pattern=split_pattern, task_id=task_id, category=category,
-                        **options.load_options().__dict__)
+                        **options.as_kwargs())
     return load_fasta_layout(layout)

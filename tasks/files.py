@@ -26,6 +26,7 @@ from geneb.tasks.tables import pick_column, read_table, table_kind
 SEQUENCE_COLUMNS = ("sequence", "text", "seq")
 LABEL_COLUMNS = ("label", "labels", "class", "y")
 SPLIT_COLUMNS = ("split",)
+_DNA = re.compile(r"^[ACGTNacgtn]{8,}$")
 
 
 def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
@@ -127,6 +128,11 @@ def read_table_part(part: Part, layout: TaskLayout, fixed: bool = False) -> Part
                          f"{table_kind(part.file)} files; drop them")
     df = read_table(part.file, sep=layout.sep, column_names=layout.column_names)
     first = 1 if layout.column_names else 2
+    if layout.column_names and len(df) and any(
+            str(df[c].iloc[0]).strip().lower() == str(c).lower() for c in df.columns):
+        raise InputError(f"{where}: row 1 looks like a header line ({', '.join(map(str, df.iloc[0]))}); "
+                         f"the file has one: drop --column-names (--sequence-column and "
+                         f"--label-column choose columns)")
     numbers = np.arange(len(df)) + first
     keep, seen = _task_filter(df, layout, where, fixed)
     if keep is not None:
@@ -149,9 +155,14 @@ def read_table_part(part: Part, layout: TaskLayout, fixed: bool = False) -> Part
                          f"the split; drop it")
     missing = [name for name, col in (("sequence (or text)", seq), ("label", lab)) if col is None]
     if missing:
-        raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found "
-                         f"{', '.join(map(str, df.columns))}. Name them with --sequence-column "
-                         f"and --label-column{'' if layout.column_names else ', or --column-names for a file without a header line'}")
+        found = ", ".join(str(c)[:30] for c in df.columns)
+        if not layout.column_names and any(_DNA.match(str(c).strip()) for c in df.columns):
+            raise InputError(f"{where}: the first line looks like data, not a header ({found}); "
+                             f"name the columns with --column-names, e.g. label,id,sequence")
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found {found}. Name "
+                         f"them with --sequence-column and --label-column"
+                         f"{'' if layout.column_names else ', or --column-names for a file without a header line'}")
+
     return PartRows(df[seq].tolist(), df[lab].tolist(), None if spl is None else df[spl].tolist(),
                     place=lambda i: f"row {numbers[i]}", seen={"task_values": seen,
                                                                  "columns": {(seq, lab, spl)}})
@@ -198,7 +209,7 @@ def load_table_task(path: str | Path, *, options: LoadOptions = LoadOptions(),
         ``sequence_format``. No split column means a seeded stratified split.
     """
     return load_table_layout(TaskLayout(path=str(path), format="table",
-                                        **options.load_options().__dict__, **layout))
+                                        **options.as_kwargs(), **layout))
 
 
 def load_task_file(path: str | Path, *, task_id: str | None = None, category: str = "other",

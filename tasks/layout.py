@@ -161,6 +161,11 @@ class TaskLayout(LoadOptions):
         return out
 
 
+_LOAD_KEYS = tuple(f.name for f in fields(LoadOptions))
+#: Every key of a task YAML: where and how to read, then the options every loader honours.
+KEYS: tuple[str, ...] = tuple(f.name for f in fields(TaskLayout) if f.name not in _LOAD_KEYS) + _LOAD_KEYS
+
+
 # ---------------------------------------------------------------- building one from a mapping
 
 def _as_list(key: str, value) -> tuple[str, ...]:
@@ -276,8 +281,7 @@ def layout_from_mapping(data: dict, base_dir: str | Path = ".",
     """
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping of options (key: value), got {type(data).__name__}")
-    own = [f.name for f in fields(LoadOptions)]
-    names = [f.name for f in fields(TaskLayout) if f.name not in own] + own
+    names = list(KEYS)
     unknown = [k for k in data if k not in names]
     if unknown:
         raise InputError(f"{where}: unknown key {unknown[0]!r}.{did_you_mean(str(unknown[0]), names)} "
@@ -294,5 +298,5 @@ def layout_from_mapping(data: dict, base_dir: str | Path = ".",
         raise InputError(f"{where}: {exc}") from None
 
 
-__all__ = ["DEV_MODES", "FORMATS", "PATH_FIELDS", "SEQUENCE_FORMATS", "TaskLayout", "coerce_value",
+__all__ = ["DEV_MODES", "FORMATS", "KEYS", "PATH_FIELDS", "SEQUENCE_FORMATS", "TaskLayout", "coerce_value",
            "layout_from_mapping", "parse_label_map", "parse_sep"]

@@ -107,4 +107,4 @@ def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | No
     """
     return load_nt_layout(TaskLayout(path=str(path), format="nt", task=task, task_id=task_id,
                                      category=category, revised=revised,
-                                     **options.load_options().__dict__))
+                                     **options.as_kwargs()))

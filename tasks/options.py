@@ -63,11 +63,15 @@ class LoadOptions:
         """The seed of a seeded split (``split_seed``, default 42)."""
         return DEFAULT_SPLIT_SEED if self.split_seed is None else int(self.split_seed)
 
+    def as_kwargs(self) -> dict:
+        """These five options as given (None where not given), e.g. for a ``TaskLayout``."""
+        return {"ambiguity": self.ambiguity, "max_train": self.max_train,
+                "subsample_seed": self.subsample_seed, "test_fraction": self.test_fraction,
+                "split_seed": self.split_seed}
+
     def load_options(self) -> LoadOptions:
         """These five options alone (a plain :class:`LoadOptions`)."""
-        return LoadOptions(ambiguity=self.ambiguity, max_train=self.max_train,
-                           subsample_seed=self.subsample_seed, test_fraction=self.test_fraction,
-                           split_seed=self.split_seed)
+        return LoadOptions(**self.as_kwargs())
 
     def provenance(self) -> dict:
         """The options in effect (defaults filled in), as recorded in a task's provenance."""

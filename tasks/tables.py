@@ -40,7 +40,7 @@ def _read_arrow(path: Path) -> pd.DataFrame:
 def _read_text(path: Path, sep: str, column_names: tuple[str, ...] | None) -> pd.DataFrame:
     # a separator longer than one character is a regular expression: say so to pandas (its
     # python engine), or it warns (ParserWarning) and picks that engine itself
-    kw = dict(sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
+    kw = dict(sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig",
               engine="python" if len(sep) > 1 else "c")
     if not column_names:
         return pd.read_csv(path, **kw)

@@ -83,3 +83,13 @@ def test_auto_format_names_the_loader_it_chose(tmp_path):
 def test_a_field_the_loader_needs_is_named(tmp_path, fmt, key):
     with pytest.raises(InputError, match=f"format '{fmt}' needs {key}"):
         check_layout(layout_from_mapping({"format": fmt, "path": str(tmp_path)}, tmp_path))
+
+
+def test_docs_show_which_loader_reads_which_key():
+    from pathlib import Path
+
+    from geneb.tasks.layout import KEYS
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "tasks.md").read_text()
+    for key in KEYS:
+        marks = " | ".join("✓" if key in COMMON or key in ld.uses else "" for ld in LOADERS.values())
+        assert f"| `{key}` (`{flag(key)}`) | {marks} |" in docs, key
