@@ -65,10 +65,11 @@ LAYOUT_FLAGS: tuple[LayoutFlag, ...] = (
                "or other", "NAME"),
     LayoutFlag("sep", "field separator of a text table ('\\t' or tab understood)", "SEP"),
     LayoutFlag("column_names", "the file has no header line: its column names, "
-               "e.g. label,id,sequence (alias --columns)", "A,B,C"),
+               "e.g. label,id,sequence", "A,B,C"),
     LayoutFlag("sequence_column", "column of the sequences (default sequence|text|seq)", "NAME"),
     LayoutFlag("label_column", "column of the labels (default label|labels|class|y)", "NAME"),
-    LayoutFlag("split_column", "column of the split (default split); none: seeded split", "NAME"),
+    LayoutFlag("split_column", "column of the split (default split; without one: a seeded "
+               "split)", "NAME"),
     LayoutFlag("train_values", "split values meaning train (default train)", "VALUE", nargs="+"),
     LayoutFlag("test_values", "split values meaning test (default test)", "VALUE", nargs="+"),
     LayoutFlag("task_column", "column naming the task of each row (default task), with --task",
@@ -147,7 +148,8 @@ def add_layout_args(p: argparse.ArgumentParser, *, path_flags: tuple[str, ...] =
         g.add_argument(*names, dest=_dest(spec.field), default=None, action=action,
                        metavar=spec.metavar, choices=spec.choices, nargs=spec.nargs,
                        const="true" if spec.nargs == "?" else None,
-                       help=(helps or {}).get(spec.field, spec.help))
+                       help=(helps or {}).get(spec.field, spec.help)
+                       + (f" [{', '.join(spec.choices)}]" if spec.choices else ""))
     if "max_train" not in skip:
         g.add_argument("--no-subsample", dest=_dest("max_train"), action=_Once, nargs=0,
                        const="none", help="keep every train row (same as --max-train none)")
@@ -175,12 +177,14 @@ def _over(layout: TaskLayout, values: dict, where: str) -> TaskLayout:
 
 
 def task_file_layouts(args: argparse.Namespace, files: list | None = None,
-                      configs: list | None = None) -> list[tuple[Path, TaskLayout]]:
+                      configs: list | None = None,
+                      filters: tuple[str, ...] = ()) -> list[tuple[Path, TaskLayout]]:
     """Task layouts from files, task YAMLs and the task-file flags, with where each came from.
 
     Each file (``--task-file``/``--path``, or ``files``) is one task, each YAML another
     (a file ending in ``.yaml`` is read as one), flags overriding its keys; ``--train`` /
-    ``--test`` alone describe one task.
+    ``--test`` alone describe one task. ``filters`` name flags that also mean something
+    without a task file (``run``'s ``--category`` keeps only tasks of that category).
 
     Raises
     ------
@@ -200,9 +204,10 @@ def task_file_layouts(args: argparse.Namespace, files: list | None = None,
         layout = layout_from_mapping(values, Path.cwd(), "--train/--test")
         out.append((Path(layout.first_file()), layout))
     if not out:
-        stray = [k for k in values if k not in LOAD_FIELDS and k != "category"]
+        stray = [k for k in values if k not in LOAD_FIELDS and k not in filters]
         if stray:
-            raise InputError(f"{', '.join(flag(k) for k in stray)} only apply to task files, but "
+            verb = "applies" if len(stray) == 1 else "apply"
+            raise InputError(f"{', '.join(flag(k) for k in stray)} only {verb} to task files, but "
                              f"no task file is given (--task-file/--path FILE, --train FILE "
                              f"--test FILE, or --task-config YAML)")
     return out
@@ -224,7 +229,7 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
                    help="your own task described by a YAML (format, path, columns...; see "
                         "`geneb tasks add --help`); repeatable")
     category = next(f.help for f in LAYOUT_FLAGS if f.field == "category")
-    add_layout_args(p, repeat_path=True, helps={
+    add_layout_args(p, path_flags=("--task-file", "--path"), repeat_path=True, helps={
         "path": "your own task: a file with columns sequence,label,split (other layouts: the "
                 "options below; a .yaml is a task config); repeatable",
         "category": "keep only tasks of this category; also the category of the task files "
@@ -277,7 +282,7 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
     tasks_dir = getattr(args, "tasks_dir", None)
     category = layout_values(args).get("category")
     cat = resolve_category(category, allow_other=True) if category else None
-    layouts = [layout for _, layout in task_file_layouts(args)]
+    layouts = [layout for _, layout in task_file_layouts(args, filters=("category",))]
     specs, user_ids = [], []
     users = set(user_task_ids()) if args.tasks else set()
     for t in args.tasks or []:

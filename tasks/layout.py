@@ -179,11 +179,18 @@ def _as_list(key: str, value) -> tuple[str, ...]:
 def parse_label_map(value) -> tuple[tuple[str, str], ...]:
     """``'+=1,-=0'``, a list of ``RAW=LABEL`` strings or a mapping → ``(("+", "1"), ("-", "0"))``."""
     if isinstance(value, dict):
+        flags = [k for k in value if isinstance(k, bool) or k is None]
+        if flags:
+            raise InputError(f"label_map key {flags[0]!r} is how YAML reads an unquoted yes/no/"
+                             f"true/false/null: quote the label, e.g. 'yes': 1")
         pairs = [(str(k).strip(), str(v).strip()) for k, v in value.items()]
     else:
         pairs = []
         for entry in _as_list("label_map", value):
             raw, eq, label = entry.partition("=")
+            if "=" in label:
+                raise InputError(f"label_map entry {entry!r} holds two '='; separate entries with "
+                                 f"commas, e.g. '+=1,-=0'")
             if not eq or not raw.strip() or not label.strip():
                 raise InputError(f"label_map entry {entry!r} is not RAW=LABEL; write it like "
                                  f"'+=1,-=0'")

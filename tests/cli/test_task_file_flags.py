@@ -63,7 +63,8 @@ def test_run_refuses_task_file_flags_without_a_task_file(tmp_path, capsys):
         assert main(["run", "--tasks", "mini.uci_splice.split70-30-train2k", *extra,
                      "--models", "kmer-3", "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
-        assert err.startswith(f"geneb: error: {extra[0]} only apply to task files") and len(err.splitlines()) == 1
+        assert err.startswith(f"geneb: error: {extra[0]} only applies to task files")
+        assert len(err.splitlines()) == 1
     assert not (tmp_path / "o").exists()
     assert main(["run", "--sep", ",", "--sep", ";", "--out", str(tmp_path / "o")]) == 2
     assert "--sep (or an alias of it) is given twice" in capsys.readouterr().err
@@ -75,6 +76,9 @@ def test_tasks_check_takes_the_same_flags(tmp_path, capsys):
                  "--sequence-column", "text"]) == 0
     assert "1 tasks checked" in capsys.readouterr().out
     assert (tmp_path / "tata" / "tata.quality.json").is_file()
+    # --category is a filter on run, but check has nothing to filter: refused, not ignored
+    assert main(["tasks", "check", "mini.uci_splice.split70-30-train2k", "--category", "x"]) == 2
+    assert "--category only applies to task files" in capsys.readouterr().err
 
 
 def test_recommend_task_takes_the_same_flags(tmp_path, capsys):

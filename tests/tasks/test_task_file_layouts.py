@@ -158,6 +158,8 @@ def test_task_column_by_name_and_split_column_with_other_values(tmp_path):
      "--split-column is not used when --train/--test files give the split"),
     ({"train": "a.tsv"}, r"only train rows .*--test-fraction 0.2"),
     ({"path": "a.tsv", "label_map": "+:1"}, "label_map entry '\\+:1' is not RAW=LABEL"),
+    ({"path": "a.tsv", "label_map": "+=1 -=0"}, "holds two '='; separate entries with commas"),
+    ({"path": "a.tsv", "label_map": {True: 1, False: 0}}, "unquoted yes/no/true/false"),
     ({"path": "a.tsv", "colum_names": "a,b"}, "unknown key 'colum_names'. Did you mean .*'column_names'"),
     ({"path": "a.tsv", "sequence_format": "kmers"}, "sequence_format 'kmers' is unknown. Did you mean 'kmer'"),
     ({"path": "a.tsv", "test_fraction": "20%"}, "test_fraction '20%' is not a number"),
