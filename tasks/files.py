@@ -29,62 +29,36 @@ SPLIT_COLUMNS = ("split",)
 _DNA = re.compile(r"^[ACGTNacgtn]{8,}$")
 
 
-def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
-               sequence_column: str | None = None, label_column: str | None = None,
-               split_column: str | None = None, require_split: bool = False,
-               train_values: tuple[str, ...] = ("train",),
-               test_values: tuple[str, ...] = ("test",),
-               options: LoadOptions = LoadOptions(), prep: dict | None = None,
-               header: bool = True) -> TaskData:
-    """Turn a table into a task, choosing columns by name.
+def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
+                  options: LoadOptions = LoadOptions(), prep: dict | None = None) -> TaskData:
+    """Validate a ``sequence|text, label, split`` frame (the release layout) into :class:`TaskData`.
 
     Parameters
     ----------
     df : pandas.DataFrame, n rows
-    sequence_column, label_column, split_column : str, optional
-        Column names; by default the first of ``sequence|text|seq``, ``label|labels|class|y``
-        and ``split`` present. Without a split column the rows get a seeded stratified
-        split (unless ``require_split``).
-    train_values, test_values : tuple of str
-        Split-column values (case-insensitive) meaning train and test; other values are an
-        error naming the row.
-    header : bool
-        Whether the file had a header line (row numbers in messages count it).
+        A table with a header line; the split column is required (``train``/``test``).
+    spec : TaskSpec
+    where, checksum : str
+        The source's name for messages, and its SHA-256.
+    options : LoadOptions
+    prep : dict, optional
+        Loader facts to record (default ``{"format": "table"}``).
     """
-    first = 2 if header else 1
-    seq_col = pick_column(df, sequence_column, SEQUENCE_COLUMNS, "sequences", where,
-                          "--sequence-column")
-    lab_col = pick_column(df, label_column, LABEL_COLUMNS, "labels", where, "--label-column")
-    spl_col = pick_column(df, split_column, SPLIT_COLUMNS, "split", where, "--split-column")
-    missing = [name for name, col in (("sequence (or text)", seq_col), ("label", lab_col)) if col is None]
-    if require_split and spl_col is None:
-        missing.append("split")
+    seq_col = pick_column(df, None, SEQUENCE_COLUMNS, "sequences", where, "--sequence-column")
+    lab_col = pick_column(df, None, LABEL_COLUMNS, "labels", where, "--label-column")
+    spl_col = pick_column(df, None, SPLIT_COLUMNS, "split", where, "--split-column")
+    missing = [name for name, col in (("sequence (or text)", seq_col), ("label", lab_col),
+                                      ("split", spl_col)) if col is None]
     if missing:
         raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found "
                          f"{', '.join(map(str, df.columns))}. Expected columns sequence,label,split")
     if len(df) == 0:
         raise InputError(f"{where}: the file has no rows")
-    split = None
-    if spl_col is not None:
-        text = df[spl_col].astype(str).str.strip().str.lower()
-        train = {v.lower() for v in train_values}
-        test = {v.lower() for v in test_values}
-        bad = ~text.isin(train | test)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{where}: row {i + first} has split {df[spl_col].iloc[i]!r}; use "
-                             f"{' or '.join(repr(v) for v in (*train_values, *test_values))}")
-        split = text.isin(test).to_numpy().astype(np.int8)
-    prep = {**(prep or {}), "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
-    return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), split, spec, where, checksum,
-                         options=options, prep=prep, locate=lambda i: f"row {i + first}")
-
-
-def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
-                  options: LoadOptions = LoadOptions()) -> TaskData:
-    """Validate a ``sequence, label, split`` frame (the release layout) into :class:`TaskData`."""
-    return frame_task(df, spec, where, checksum, require_split=True, options=options,
-                      prep={"format": "table"})
+    prep = {**(prep or {"format": "table"}),
+            "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
+    return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), df[spl_col].tolist(), spec,
+                         where, checksum, options=options, prep=prep,
+                         locate=lambda i: f"row {i + 2}")
 
 
 def _task_filter(df: pd.DataFrame, layout: TaskLayout, where: str,
@@ -93,8 +67,8 @@ def _task_filter(df: pd.DataFrame, layout: TaskLayout, where: str,
     column = layout.task_column or ("task" if "task" in df.columns else None)
     if layout.task_column is not None and column not in df.columns:
         pick_column(df, column, (), "task filter", where, "--task-column")
-    if column is None:
-        if layout.task is not None:
+    if column is None:  # NT files saved one task each have no task column: task names it
+        if layout.task is not None and not fixed:
             raise InputError(f"{where}: no column 'task' to keep the rows of task {layout.task!r} "
                              f"(found {', '.join(map(str, df.columns))}); name it with --task-column")
         return None, set()
@@ -216,12 +190,12 @@ def load_task_file(path: str | Path, *, task_id: str | None = None, category: st
                    options: LoadOptions = LoadOptions()) -> TaskData:
     """Load a user's task from a CSV or TSV file with ``sequence``, ``label``, ``split``.
 
-    The split column is required here (``--task-file``); use :func:`load_table_task` for
-    other column names or a seeded split.
+    The split column is required here; :func:`load_table_task` (and the command line's
+    ``--task-file``, through :func:`~geneb.tasks.loaders.load_layout`) read other layouts.
     """
     path = Path(path)
     df = read_table(path)
     name = task_id or path.name.split(".")[0]
     spec = user_spec(name, category, str(path))
-    return frame_task(df, spec, str(path), sha256_file(path), require_split=True, options=options,
-                      prep={"format": "table", "files": [str(path)]})
+    return frame_to_task(df, spec, str(path), sha256_file(path), options=options,
+                         prep={"format": "table", "files": [str(path)]})

@@ -192,8 +192,9 @@ def _resolve_split(g: Gathered, layout: TaskLayout, where: str) -> tuple[np.ndar
     if (codes == TEST).any():
         if given:
             flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
-            raise InputError(f"{where}: {flags} is not used: the data has its own test split "
-                             f"({int((codes == TEST).sum())} test rows); drop it")
+            raise InputError(f"{where}: {flags} {'is' if len(given) == 1 else 'are'} not used: "
+                             f"the data has its own test split ({int((codes == TEST).sum())} test "
+                             f"rows); drop {'it' if len(given) == 1 else 'them'}")
         return codes, []
     if (codes == TRAIN).any() and layout.test_fraction is None:
         raise InputError(f"{where}: only train rows (no test file or test value); give a test "

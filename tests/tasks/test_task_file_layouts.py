@@ -134,6 +134,15 @@ def test_nt_format_takes_a_train_only_file_with_test_fraction(tmp_path):
     t = _load(tmp_path, format="nt", path="train.csv", task="promoter_all", test_fraction=0.3)
     assert t.task_id == "nt.promoter_all" and t.spec.category == "Promoters"
     assert (t.train_index.size, t.test_index.size) == (14, 6)
+    # saved one task per file (no task column): task names it and finds its GENEB twin
+    one = tmp_path / "H3"
+    one.mkdir()
+    for k, split in enumerate(("train", "test")):
+        (one / f"{split}.csv").write_text("sequence,name,label\n" + "".join(
+            f"{s},x|{i},{i % 2}\n" for i, s in enumerate(_seqs(10, seed=k))))
+    t = _load(tmp_path, format="nt", path="H3", task="H3")
+    assert t.spec.official_id == "InstaDeepAI_nucleotide_transformer_downstream_tasks_H3"
+    assert (t.train_index.size, t.test_index.size) == (10, 10)
 
 
 def test_task_column_by_name_and_split_column_with_other_values(tmp_path):
