@@ -11,7 +11,7 @@ import pandas as pd
 from geneb.catalog.categories import resolve_category
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, get_task
 from geneb.cli.options import (add_layout_args, layout_values, load_options, task_file_layouts,
-                               warn_tasks, with_load_options)
+                               warn_tasks, with_flags, with_load_options)
 from geneb.core.errors import GenebError, InputError
 from geneb.tasks import load_task, read_task_config
 from geneb.tasks.data import TaskData
@@ -168,10 +168,7 @@ def _add_layout(args: argparse.Namespace) -> TaskLayout:
         if not any(values.get(k) for k in ("path", "train", "test")):
             raise InputError("tasks add needs a task YAML, --path FILE, or --train FILE --test FILE")
         return layout_from_mapping(values, Path.cwd(), "tasks add")
-    base = read_task_config(args.config)
-    if not values:
-        return base
-    return layout_from_mapping({**base.to_dict(), **values}, Path.cwd(), str(args.config))
+    return with_flags(read_task_config(args.config), values, str(args.config))
 
 
 def _print_dry_run(layout: TaskLayout, data: TaskData) -> None:
@@ -240,6 +237,7 @@ def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None
 
 def run_check(args: argparse.Namespace) -> int:
     targets = _check_targets(args)
+    warn_tasks([data for data, _ in targets])
     reports = []
     for data, dest in targets:
         report = quality_report(data)

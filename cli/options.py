@@ -171,7 +171,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
     return LoadOptions(**{k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values})
 
 
-def _over(layout: TaskLayout, values: dict, where: str) -> TaskLayout:
+def with_flags(layout: TaskLayout, values: dict, where: str) -> TaskLayout:
     """A layout with command-line values over its keys (flags override YAML keys)."""
     return layout_from_mapping({**layout.to_dict(), **values}, Path.cwd(), where)
 
@@ -197,7 +197,7 @@ def task_file_layouts(args: argparse.Namespace, files: list | None = None,
     configs = list(configs if configs is not None else getattr(args, "task_config", None) or [])
     configs += [Path(f) for f in files if str(f).lower().endswith(_YAML)]
     files = [f for f in files if not str(f).lower().endswith(_YAML)]
-    out = [(Path(c), _over(read_task_config(c), values, str(c))) for c in configs]
+    out = [(Path(c), with_flags(read_task_config(c), values, str(c))) for c in configs]
     for f in files:
         out.append((Path(f), layout_from_mapping({**values, "path": str(f)}, Path.cwd(), str(f))))
     if not out and any(values.get(k) for k in ("train", "test", "valid")):
