@@ -28,7 +28,7 @@ from geneb.tasks.nt import load_nt_task
 from geneb.tasks.options import LoadOptions
 from geneb.tasks.quality import quality_report
 
-__all__ = ["TaskData", "LoadOptions", "TaskLayout", "TaskSource", "layout_from_mapping", "load_layout", "load_task", "load_tasks", "load_tasks_dir",
-           "load_task_file", "load_table_task", "load_fasta_task", "load_gue_task", "load_nt_task",
+__all__ = ["TaskData", "LoadOptions", "TaskLayout", "TaskSource", "layout_from_mapping",
+           "load_layout", "load_task", "load_tasks", "load_tasks_dir", "load_task_file", "load_table_task", "load_fasta_task", "load_gue_task", "load_nt_task",
            "load_genomic_benchmark", "load_genomic_benchmark_coords", "load_source",
            "read_task_config", "quality_report"]
