@@ -19,7 +19,9 @@ from pathlib import Path
 
 from geneb.analysis.official import load_official_cube
 from geneb.analysis.recommend import format_recommendation, recommend, recommendation_json
-from geneb.cli.options import positive_int
+from geneb.cli.options import (add_layout_args, layout_values, positive_int, task_file_layouts,
+                               warn_tasks)
+from geneb.tasks.loaders import flag
 from geneb.core.errors import InputError, MissingDataError
 from geneb.probe import open_cube
 
@@ -31,10 +33,11 @@ QUICK_SEEDS = (13, 17, 42)
 def add_parser(sub) -> None:
     p = sub.add_parser("recommend", help="rank models for a category or your own task",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    what = p.add_mutually_exclusive_group(required=True)
+    what = p.add_mutually_exclusive_group()
     what.add_argument("--category", help="one of the 13 GENEB categories, e.g. 'Splice Sites'")
-    what.add_argument("--task", type=Path, metavar="CSV",
-                      help="your task file (sequence,label,split); needs --store")
+    what.add_argument("--task", type=Path, metavar="FILE",
+                      help="your task file (sequence,label,split; other layouts: the options "
+                           "below, or --train/--test; a .yaml is a task config); needs --store")
     p.add_argument("--store", type=Path, help="embedding store whose models to rank (with --task)")
     p.add_argument("--results", type=Path, default=None, metavar="CUBE",
                    help="result cube to rank from (default: the shipped official results)")
@@ -45,11 +48,16 @@ def add_parser(sub) -> None:
                    help="bootstrap replicates for the intervals (default 1000)")
     p.add_argument("--json", action="store_true", help="JSON output for programs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_layout_args(p, path_flags=(), task_flags=("--task-value",), skip=("category",),
+                    title="reading your task file (with --task)")
     p.set_defaults(func=run)
 
 
 def _task_cube(args: argparse.Namespace):
     """Embed the user's task with every model in the store and probe it quickly."""
+    layouts = task_file_layouts(args, files=[args.task] if args.task else [], configs=[])
+    if len(layouts) != 1:
+        raise InputError("give --category, or your task: --task FILE (or --train FILE --test FILE)")
     if args.store is None:
         raise InputError("--task needs --store EMB.zarr (the store whose models to rank)")
     if not args.store.exists():
@@ -59,9 +67,10 @@ def _task_cube(args: argparse.Namespace):
     from geneb.extract import extract
     from geneb.probe import ProbeProtocol, run_probes
     from geneb.store import EmbeddingStore
-    from geneb.tasks import load_task_file
+    from geneb.tasks import load_layout
 
-    task = load_task_file(args.task)
+    task = load_layout(layouts[0][1])
+    warn_tasks([task])
     store = EmbeddingStore(args.store, mode="a")
     models = sorted({m for m, _, status in store.embeddings() if status == "complete"})
     unknown = [m for m in models if m not in MODELS]
@@ -78,17 +87,20 @@ def _task_cube(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.task is not None:
+    if args.category is None:
         cube, task_id = _task_cube(args)
         table = recommend(cube, tasks=[task_id], regime=args.regime, max_params=args.max_params,
                           n_boot=args.bootstrap, top=args.top)
         table.attrs["task"] = task_id
     else:
+        if layout_values(args):
+            raise InputError(f"{', '.join(flag(k) for k in layout_values(args))} read your task "
+                             f"file; they are not used with --category (use --task FILE)")
         cube = open_cube(args.results) if args.results else load_official_cube()
         table = recommend(cube, category=args.category, regime=args.regime,
                           max_params=args.max_params, n_boot=args.bootstrap, top=args.top)
     table.attrs["source"] = str(args.results) if args.results else (
-        "your task" if args.task else "published GENEB results (shipped)")
+        "your task" if args.category is None else "published GENEB results (shipped)")
     if args.json:
         print(json.dumps(recommendation_json(table), indent=1))
     else:

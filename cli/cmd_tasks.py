@@ -10,21 +10,27 @@ import pandas as pd
 
 from geneb.catalog.categories import resolve_category
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, get_task
-from geneb.cli.options import add_load_args, load_options, with_cli_options
+from geneb.cli.options import (add_layout_args, layout_values, load_options, task_file_layouts,
+                               warn_tasks, with_flags, with_load_options)
 from geneb.core.errors import GenebError, InputError
-from geneb.tasks import load_task, load_task_file, read_task_config
-from geneb.tasks.config import FORMATS, load_source, source_from_mapping
+from geneb.tasks import load_task, read_task_config
 from geneb.tasks.data import TaskData
-from geneb.tasks.gue import DEV_MODES
+from geneb.tasks.layout import TaskLayout, layout_from_mapping
+from geneb.tasks.loaders import LOADERS, load_layout
 from geneb.tasks.quality import format_quality, quality_report, write_quality
 from geneb.tasks.specs import USER_BENCHMARK
 from geneb.tasks.user import (add_user_task, tasks_home, user_quality, user_source,
                               user_task_ids)
 
-#: ``geneb tasks add`` flags that map onto task YAML keys.
-_ADD_FLAGS = ("task_id", "path", "format", "category", "sequence_column", "label_column",
-              "split_column", "train_values", "test_values", "sep", "label_pattern",
-              "split_pattern", "name", "dev", "task", "genome", "test_fraction", "split_seed")
+_FORMATS_HELP = "\n".join(f"  {f:26s} {ld.reads}" for f, ld in LOADERS.items())
+_EXAMPLES = """examples (each layout in one line):
+  geneb tasks add --train train.tsv --test test.tsv --sequence-column text --task-id prom
+  geneb tasks add --path splice.data --column-names label,id,sequence --label-map '+=1,-=0'
+  geneb tasks add --path kmers.tsv --sequence-format kmer --test-fraction 0.2
+  geneb tasks add --path multi.tsv --task promoter_all --test-fraction 0.2 --dry-run
+  geneb tasks add --path x.fa --label-pattern 'label=(\\w+)'
+  geneb tasks add --format gue --path GUE --name prom/prom_300_tata
+  geneb tasks add enh.yaml          # the same keys in a YAML (flags override them)"""
 
 
 def add_parser(sub) -> None:
@@ -47,52 +53,33 @@ def add_parser(sub) -> None:
     sp.set_defaults(func=run_show)
 
     ap = tsub.add_parser(
-        "add", help="add your own task from a YAML and/or flags (checked, with a quality report)",
+        "add", help="add your own task from flags and/or a YAML (checked, with a quality report)",
         description="Add a task once, then use it by id (`geneb run --tasks ID`). The source is "
                     "read and validated, its data-quality report computed, and both are stored "
-                    "in HOME/tasks/. Flags override keys of the YAML.",
+                    "in HOME/tasks/. Flags are the YAML keys and override them; an option the "
+                    "chosen loader does not use is an error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="formats: table (CSV/TSV/Parquet, gzip ok), fasta (label in header by "
-               "--label-pattern), gue (--name group/task), nt (--task), genomic-benchmarks "
-               "({train,test}/<class>/<id>.txt), genomic-benchmarks-coords (--genome FASTA), "
-               "geneb-release, auto\n\nexample YAML:\n  task_id: my_enhancers\n  category: "
-               "Enhancers\n  format: table\n  path: enhancers.tsv.gz\n  sequence_column: seq\n"
-               "  label_column: activity\n  # no split_column: seeded stratified split")
-    ap.add_argument("config", nargs="?", type=Path, help="task YAML (optional when flags say it all)")
-    ap.add_argument("--task-id", default=None)
-    ap.add_argument("--path", default=None, help="data file or folder")
-    ap.add_argument("--format", default=None, choices=FORMATS)
-    ap.add_argument("--category", default=None, help="one of the 13 GENEB categories, or other")
-    ap.add_argument("--sequence-column", default=None)
-    ap.add_argument("--label-column", default=None)
-    ap.add_argument("--split-column", default=None,
-                    help="column holding train/test (none: seeded stratified split)")
-    ap.add_argument("--train-values", nargs="+", default=None, help="split values meaning train")
-    ap.add_argument("--test-values", nargs="+", default=None, help="split values meaning test")
-    ap.add_argument("--sep", default=None, help="field separator of a text table")
-    ap.add_argument("--label-pattern", default=None, help="FASTA: regex with a group for the label")
-    ap.add_argument("--split-pattern", default=None, help="FASTA: regex with a group for the split")
-    ap.add_argument("--name", default=None, help="GUE: group/task")
-    ap.add_argument("--dev", default=None, choices=DEV_MODES, help="GUE: what dev.csv is used as")
-    ap.add_argument("--task", default=None, help="Nucleotide Transformer: value of the task column")
-    ap.add_argument("--genome", default=None, help="Genomic Benchmarks coordinates: genome FASTA")
-    ap.add_argument("--test-fraction", type=float, default=None)
-    ap.add_argument("--split-seed", type=int, default=None)
+        epilog=f"formats (--format, default auto):\n{_FORMATS_HELP}\n\n{_EXAMPLES}\n\n"
+               f"all keys and which loader reads them: docs/tasks.md")
+    ap.add_argument("config", nargs="?", type=Path, metavar="YAML|FILE",
+                    help="task YAML (flags override its keys), or the data file (as --path)")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="print what would be loaded (rows per split, classes, lengths, "
+                         "category, options) and write nothing")
     ap.add_argument("--replace", action="store_true", help="overwrite a task with the same id")
     ap.add_argument("--home", **home)
-    add_load_args(ap)
+    add_layout_args(ap)
     ap.set_defaults(func=run_add)
 
     cp = tsub.add_parser("check", help="data-quality report of tasks (stored next to their data)")
     cp.add_argument("tasks", nargs="*", metavar="TASK", help="task ids (catalog or added)")
     cp.add_argument("--tasks-dir", type=Path, default=None,
                     help="GENEB task files: check every official task there (or TASK ...)")
-    cp.add_argument("--task-file", action="append", type=Path, default=[], metavar="CSV")
     cp.add_argument("--task-config", action="append", type=Path, default=[], metavar="YAML")
     cp.add_argument("--no-write", action="store_true", help="print only; store no report")
     cp.add_argument("--json", action="store_true", help="print the full reports as JSON")
     cp.add_argument("--home", **home)
-    add_load_args(cp)
+    add_layout_args(cp, repeat_path=True)
     cp.set_defaults(func=run_check)
 
 
@@ -143,7 +130,7 @@ def run_show(args: argparse.Namespace) -> int:
         src = user_source(args.task, args.home)
         for key, value in src.to_dict().items():
             print(f"{key:16s} {value}")
-        data = load_source(src)
+        data = load_layout(src)
         _print_counts(data)
         report = user_quality(args.task, args.home)
         if report is None or report.get("source_checksum") != data.source_checksum:
@@ -169,26 +156,46 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_layout(args: argparse.Namespace) -> TaskLayout:
+    """The YAML's keys (if a YAML is given) with the flags over them."""
+    values = layout_values(args)
+    if args.config is not None and args.config.suffix.lower() not in (".yaml", ".yml"):
+        if values.get("path"):  # `tasks add data.csv`: the data file itself
+            raise InputError(f"{args.config} and --path {values['path']} both name the data; "
+                             f"give one (two files? --train FILE --test FILE)")
+        values["path"], args.config = str(args.config), None
+    if args.config is None:
+        if not any(values.get(k) for k in ("path", "train", "test")):
+            raise InputError("tasks add needs a task YAML, --path FILE, or --train FILE --test FILE")
+        return layout_from_mapping(values, Path.cwd(), "tasks add")
+    return with_flags(read_task_config(args.config), values, str(args.config))
+
+
+def _print_dry_run(layout: TaskLayout, data: TaskData) -> None:
+    print(f"dry run: nothing written. Task {data.task_id!r} would be added:")
+    print(f"{'category':16s} {data.spec.category}")
+    fmt = layout.resolved_format()
+    print(f"{'format':16s} {fmt}{' (decided from the path)' if layout.format == 'auto' else ''}")
+    for key, value in layout.to_dict().items():
+        if key not in ("format", "task_id", "category"):
+            print(f"{key:16s} {value!r}" if key == "sep" else f"{key:16s} {value}")
+    _print_counts(data)
+    for key in ("rows_unused", "kmer_k", "split"):
+        if data.prep.get(key):
+            print(f"{key:16s} {data.prep[key]}")
+    for w in data.warnings:
+        print(f"warning: {w}")
+
+
 def run_add(args: argparse.Namespace) -> int:
-    mapping: dict = {}
-    base = Path.cwd()
-    if args.config is not None:
-        src = read_task_config(args.config)
-        mapping = src.to_dict()
-    for key in _ADD_FLAGS:
-        value = getattr(args, key)
-        if value is not None:
-            mapping[key] = value
-    if args.ambiguity != "n":
-        mapping["ambiguity"] = args.ambiguity
-    if args.no_subsample:
-        mapping["max_train"] = None
-    if "path" not in mapping:
-        raise InputError("tasks add needs a task YAML or --path (the data file or folder)")
-    src = source_from_mapping(mapping, base, str(args.config or "tasks add"))
-    data, report, path = add_user_task(src, args.home, replace=args.replace)
+    layout = _add_layout(args)
+    if args.dry_run:
+        _print_dry_run(layout, load_layout(layout))
+        return 0
+    data, report, path = add_user_task(layout, args.home, replace=args.replace)
     print(f"added task {data.task_id!r} ({data.spec.category}; {data.n} sequences, "
           f"{len(data.classes)} classes) -> {path}")
+    warn_tasks([data])
     print(format_quality(report))
     print(f"use it with: geneb run --tasks {data.task_id}")
     return 0
@@ -203,8 +210,8 @@ def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None
     catalog_specs = []
     for tid in args.tasks:
         if tid not in TASKS and tid in users:
-            src = with_cli_options(user_source(tid, args.home), args)
-            out.append((load_source(src), tasks_home(args.home) / f"{tid}.quality.json"))
+            src = with_load_options(user_source(tid, args.home), args)
+            out.append((load_layout(src), tasks_home(args.home) / f"{tid}.quality.json"))
         else:
             catalog_specs.append(get_task(tid))
     if args.tasks_dir is not None:
@@ -218,17 +225,19 @@ def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None
         out += [(t, args.tasks_dir / f"{t.task_id}.quality.json") for t in loaded]
         catalog_specs = [s for s in catalog_specs if s.benchmark != GENEB_BENCHMARK]
     out += [(load_task(s, options=options), None) for s in catalog_specs]
-    for f in args.task_file:
-        out.append((load_task_file(f, options=options), f.with_name(f.name.split(".")[0] + ".quality.json")))
-    for c in args.task_config:
-        out.append((load_source(with_cli_options(read_task_config(c), args)), c.with_name(c.name.split(".")[0] + ".quality.json")))
+    for origin, layout in task_file_layouts(args):
+        data = load_layout(layout)
+        stem = origin.name.split(".")[0] if origin.suffix in (".yaml", ".yml") else data.task_id
+        out.append((data, origin.with_name(f"{stem}.quality.json")))
     if not out:
-        raise InputError("nothing to check: name tasks, --tasks-dir, --task-file or --task-config")
+        raise InputError("nothing to check: name tasks, --tasks-dir, --task-file/--path, "
+                         "--train/--test or --task-config")
     return out
 
 
 def run_check(args: argparse.Namespace) -> int:
     targets = _check_targets(args)
+    warn_tasks([data for data, _ in targets])
     reports = []
     for data, dest in targets:
         report = quality_report(data)

@@ -1,22 +1,34 @@
-"""Arguments shared by several subcommands, and turning them into tasks and models."""
+"""Arguments shared by several subcommands, and turning them into tasks and models.
+
+The task-file flags are made here, in one place, from the fields of
+:class:`~geneb.tasks.layout.TaskLayout` (``--`` + the YAML key with ``-`` for ``_``), and
+every command that reads a task file (``run``, ``extract``, ``tasks add``, ``tasks check``,
+``recommend --task``) takes them with the same meaning as the YAML keys.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from geneb.catalog.categories import resolve_category
 from geneb.catalog.models import ModelSpec, builtin_models, load_model_file, resolve_model
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, benchmark_tasks, get_task
 from geneb.core.errors import InputError
-from geneb.tasks import (LoadOptions, TaskData, load_source, load_task, load_task_file,
-                         load_tasks_dir, read_task_config)
+from geneb.tasks import LoadOptions, TaskData, load_task, load_tasks_dir
+from geneb.tasks.config import read_task_config
+from geneb.tasks.layout import (DEV_MODES, FORMATS, SEQUENCE_FORMATS, TaskLayout, coerce_value,
+                                layout_from_mapping)
+from geneb.tasks.loaders import flag, load_layout
 from geneb.tasks.normalize import AMBIGUITY_MODES
 from geneb.tasks.options import MAX_TRAIN
-from geneb.tasks.config import TaskSource
 from geneb.tasks.user import user_source, user_task_ids
+
+#: Layout fields that apply to every task, catalog ones included.
+LOAD_FIELDS = ("ambiguity", "max_train", "subsample_seed")
+_YAML = (".yaml", ".yml")
 
 
 def positive_int(text: str) -> int:
@@ -30,14 +42,175 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_load_args(p: argparse.ArgumentParser) -> None:
-    """Options every task loader honours (--ambiguity, --no-subsample)."""
-    g = p.add_argument_group("reading task data")
-    g.add_argument("--ambiguity", choices=AMBIGUITY_MODES, default="n",
-                   help="IUPAC ambiguity letters (R, Y, S, ...): replace by N (default), reject, keep")
-    g.add_argument("--no-subsample", action="store_true",
-                   help=f"keep train splits above {MAX_TRAIN:,} sequences whole (default: a stratified "
-                        f"sample of {MAX_TRAIN:,} with seed 42, recorded)")
+@dataclass(frozen=True)
+class LayoutFlag:
+    """The command-line form of one :class:`TaskLayout` field."""
+
+    field: str
+    help: str
+    metavar: str | None = None
+    choices: tuple | None = None
+    nargs: str | None = None
+
+
+LAYOUT_FLAGS: tuple[LayoutFlag, ...] = (
+    LayoutFlag("path", "data file, folder or glob (CSV/TSV/Parquet/Arrow/FASTA, gzip ok; a "
+               ".yaml is read as a task config)", "FILE"),
+    LayoutFlag("train", "train file (or glob), with --test", "FILE"),
+    LayoutFlag("test", "test file (or glob)", "FILE"),
+    LayoutFlag("valid", "validation file: rows counted and recorded, not probed", "FILE"),
+    LayoutFlag("format", "loader (default auto: decided from the path)", "FORMAT", FORMATS),
+    LayoutFlag("task_id", "task id (default: from the file name)", "ID"),
+    LayoutFlag("category", "one of the 13 GENEB categories (short or full name, any case), "
+               "or other", "NAME"),
+    LayoutFlag("sep", "field separator of a text table ('\\t' or tab understood)", "SEP"),
+    LayoutFlag("column_names", "the file has no header line: its column names, "
+               "e.g. label,id,sequence", "A,B,C"),
+    LayoutFlag("sequence_column", "column of the sequences (default sequence|text|seq)", "NAME"),
+    LayoutFlag("label_column", "column of the labels (default label|labels|class|y)", "NAME"),
+    LayoutFlag("split_column", "column of the split (default split; without one: a seeded "
+               "split)", "NAME"),
+    LayoutFlag("train_values", "split values meaning train (default train)", "VALUE", nargs="+"),
+    LayoutFlag("test_values", "split values meaning test (default test)", "VALUE", nargs="+"),
+    LayoutFlag("task_column", "column naming the task of each row (default task), with --task",
+               "NAME"),
+    LayoutFlag("task", "keep only the rows of this task (value of --task-column)", "VALUE"),
+    LayoutFlag("sequence_format", "kmer: sequences written as overlapping k-mers separated by "
+               "spaces (k inferred and checked)", "FORMAT", SEQUENCE_FORMATS),
+    LayoutFlag("label_map", "rename labels before coding, e.g. '+=1,-=0' (default: labels "
+               "coded in sorted order)", "RAW=LABEL,..."),
+    LayoutFlag("label_pattern", "FASTA: regular expression with a group for the label", "REGEX"),
+    LayoutFlag("split_pattern", "FASTA: regular expression with a group for the split", "REGEX"),
+    LayoutFlag("name", "GUE: the task as group/task", "GROUP/TASK"),
+    LayoutFlag("dev", "GUE: what dev.csv is used as (default auto)", "MODE", DEV_MODES),
+    LayoutFlag("revised", "Nucleotide Transformer: the revised release (default: 'revised' in "
+               "the path)", "BOOL", nargs="?"),
+    LayoutFlag("genome", "Genomic Benchmarks coordinates: the genome FASTA", "FASTA"),
+    LayoutFlag("test_fraction", "data without a split: test share of a seeded stratified "
+               "split (default 0.2)", "F"),
+    LayoutFlag("split_seed", "seed of that split (default 42)", "N"),
+    LayoutFlag("ambiguity", "IUPAC ambiguity letters (R, Y, S, ...): replace by N (default), "
+               "reject, keep", "MODE", AMBIGUITY_MODES),
+    LayoutFlag("max_train", f"train rows kept (a stratified sample with --subsample-seed; "
+               f"default {MAX_TRAIN:,}; none keeps all)", "N"),
+    LayoutFlag("subsample_seed", "seed of that sample (default 42)", "N"),
+)
+_ALIASES = {"column_names": ("--columns",)}
+
+
+class _Once(argparse.Action):
+    """Store a value; the same option given twice is an error, not a silent override."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} (or an alias of it) is given twice; give it once")
+        setattr(namespace, self.dest, self.const if values is None or values == [] else values)
+
+
+class _Append(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), values])
+
+
+def _dest(name: str) -> str:
+    return f"layout_{name}"
+
+
+def add_layout_args(p: argparse.ArgumentParser, *, path_flags: tuple[str, ...] = ("--path", "--task-file"),
+                    repeat_path: bool = False, task_flags: tuple[str, ...] = ("--task", "--task-value"),
+                    skip: tuple[str, ...] = (), helps: dict | None = None,
+                    title: str = "reading a task file") -> None:
+    """Add one flag per :class:`TaskLayout` field (see :data:`LAYOUT_FLAGS`).
+
+    Parameters
+    ----------
+    path_flags : tuple of str
+        The flags of ``path`` (empty: the command names its file otherwise).
+    repeat_path : bool
+        ``path`` may be given several times (one task each).
+    task_flags : tuple of str
+        The flags of the row filter ``task`` (``recommend`` has its own ``--task``).
+    skip : tuple of str
+        Fields this command does not take from flags.
+    helps : dict, optional
+        Field → help text where this command says more.
+    """
+    g = p.add_argument_group(title, "the same keys as a task YAML; an option the chosen "
+                                    "loader does not use is an error")
+    for spec in LAYOUT_FLAGS:
+        if spec.field in skip:
+            continue
+        names = {"path": path_flags, "task": task_flags}.get(spec.field, (flag(spec.field),))
+        names = (*names, *_ALIASES.get(spec.field, ()))
+        if not names:
+            continue
+        action = _Append if spec.field == "path" and repeat_path else _Once
+        g.add_argument(*names, dest=_dest(spec.field), default=None, action=action,
+                       metavar=spec.metavar, choices=spec.choices, nargs=spec.nargs,
+                       const="true" if spec.nargs == "?" else None,
+                       help=(helps or {}).get(spec.field, spec.help)
+                       + (f" [{', '.join(spec.choices)}]" if spec.choices else ""))
+    if "max_train" not in skip:
+        g.add_argument("--no-subsample", dest=_dest("max_train"), action=_Once, nargs=0,
+                       const="none", help="keep every train row (same as --max-train none)")
+
+
+def layout_values(args: argparse.Namespace) -> dict:
+    """The task-file flags given on the command line, by YAML key (text as typed)."""
+    out = {}
+    for spec in LAYOUT_FLAGS:
+        value = getattr(args, _dest(spec.field), None)
+        if value is not None:
+            out[spec.field] = value
+    return out
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
+    """--ambiguity, --max-train/--no-subsample, --subsample-seed: options for every task."""
+    values = layout_values(args)
+    return LoadOptions(**{k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values})
+
+
+def with_flags(layout: TaskLayout, values: dict, where: str) -> TaskLayout:
+    """A layout with command-line values over its keys (flags override YAML keys)."""
+    return layout_from_mapping({**layout.to_dict(), **values}, Path.cwd(), where)
+
+
+def task_file_layouts(args: argparse.Namespace, files: list | None = None,
+                      configs: list | None = None,
+                      filters: tuple[str, ...] = ()) -> list[tuple[Path, TaskLayout]]:
+    """Task layouts from files, task YAMLs and the task-file flags, with where each came from.
+
+    Each file (``--task-file``/``--path``, or ``files``) is one task, each YAML another
+    (a file ending in ``.yaml`` is read as one), flags overriding its keys; ``--train`` /
+    ``--test`` alone describe one task. ``filters`` name flags that also mean something
+    without a task file (``run``'s ``--category`` keeps only tasks of that category).
+
+    Raises
+    ------
+    InputError
+        Task-file options given without any task file: they would be ignored.
+    """
+    values = layout_values(args)
+    given = values.pop("path", None)
+    files = list(files if files is not None else (given if isinstance(given, list) else [given] if given else []))
+    configs = list(configs if configs is not None else getattr(args, "task_config", None) or [])
+    configs += [Path(f) for f in files if str(f).lower().endswith(_YAML)]
+    files = [f for f in files if not str(f).lower().endswith(_YAML)]
+    out = [(Path(c), with_flags(read_task_config(c), values, str(c))) for c in configs]
+    for f in files:
+        out.append((Path(f), layout_from_mapping({**values, "path": str(f)}, Path.cwd(), str(f))))
+    if not out and any(values.get(k) for k in ("train", "test", "valid")):
+        layout = layout_from_mapping(values, Path.cwd(), "--train/--test")
+        out.append((Path(layout.first_file()), layout))
+    if not out:
+        stray = [k for k in values if k not in LOAD_FIELDS and k not in filters]
+        if stray:
+            verb = "applies" if len(stray) == 1 else "apply"
+            raise InputError(f"{', '.join(flag(k) for k in stray)} only {verb} to task files, but "
+                             f"no task file is given (--task-file/--path FILE, --train FILE "
+                             f"--test FILE, or --task-config YAML)")
+    return out
 
 
 def add_task_args(p: argparse.ArgumentParser) -> None:
@@ -52,15 +225,15 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
                         "runs the official tasks; missing ones are listed")
     g.add_argument("--allow-missing-tasks", action="store_true",
                    help="with --tasks-dir: run the tasks that have files (the missing ones are listed)")
-    g.add_argument("--task-file", action="append", type=Path, default=[], metavar="CSV",
-                   help="your own task: CSV/TSV with columns sequence,label,split "
-                        "(split = train|test); repeatable")
     g.add_argument("--task-config", action="append", type=Path, default=[], metavar="YAML",
                    help="your own task described by a YAML (format, path, columns...; see "
                         "`geneb tasks add --help`); repeatable")
-    g.add_argument("--category", default=None,
-                   help="keep only tasks of this category (e.g. 'Promoters')")
-    add_load_args(p)
+    category = next(f.help for f in LAYOUT_FLAGS if f.field == "category")
+    add_layout_args(p, path_flags=("--task-file", "--path"), repeat_path=True, helps={
+        "path": "your own task: a file with columns sequence,label,split (other layouts: the "
+                "options below; a .yaml is a task config); repeatable",
+        "category": "keep only tasks of this category; also the category of the task files "
+                    f"given here ({category})"})
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -72,47 +245,22 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                         "path, revision, pooling, max_length, trust_remote_code)")
 
 
-def load_options(args: argparse.Namespace) -> LoadOptions:
-    return LoadOptions(ambiguity=getattr(args, "ambiguity", "n"),
-                       max_train=None if getattr(args, "no_subsample", False) else MAX_TRAIN)
+def with_load_options(layout: TaskLayout, args: argparse.Namespace) -> TaskLayout:
+    """A stored task's layout with --ambiguity / --max-train / --subsample-seed applied."""
+    values = layout_values(args)
+    changes = {k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values}
+    return replace(layout, **changes) if changes else layout
 
 
-def with_cli_options(src: TaskSource, args: argparse.Namespace) -> TaskSource:
-    """A task source with --ambiguity / --no-subsample applied where given on the command line."""
-    changes = {}
-    if getattr(args, "ambiguity", "n") != "n":
-        changes["ambiguity"] = args.ambiguity
-    if getattr(args, "no_subsample", False):
-        changes["max_train"] = None
-    return replace(src, **changes) if changes else src
-
-
-def _warn(tasks: list[TaskData]) -> None:
+def warn_tasks(tasks: list[TaskData]) -> None:
+    """Print every loader warning (nothing is dropped or decided silently)."""
     for t in tasks:
         for w in t.warnings:
             print(f"geneb: warning: {t.task_id}: {w}", file=sys.stderr)
 
 
-def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
-    """Load the selected tasks; everything is validated before any work starts."""
-    options = load_options(args)
+def _catalog_tasks(args: argparse.Namespace, specs: list, options: LoadOptions) -> list[TaskData]:
     tasks_dir = getattr(args, "tasks_dir", None)
-    task_configs = getattr(args, "task_config", [])
-    cat = resolve_category(args.category, allow_other=True) if args.category else None
-    specs, user_ids = [], []
-    users = set(user_task_ids()) if args.tasks else set()
-    for t in args.tasks or []:
-        if t in TASKS or t not in users:
-            specs.append(get_task(t))
-        else:
-            user_ids.append(t)
-    has_files = bool(args.task_file or task_configs)
-    if args.benchmark or not (args.tasks or has_files) or (tasks_dir is not None and not args.tasks):
-        default = GENEB_BENCHMARK if tasks_dir is not None else MINI_BENCHMARK
-        specs += benchmark_tasks(args.benchmark or default)
-    specs = list(dict.fromkeys(specs))
-    if cat:
-        specs = [s for s in specs if s.category == cat]
     official = [s for s in specs if s.benchmark != MINI_BENCHMARK]
     data = [load_task(s, options=options) for s in specs if s.benchmark == MINI_BENCHMARK]
     if official and tasks_dir is not None:
@@ -124,21 +272,43 @@ def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
         for name in scan.unknown:
             print(f"geneb: warning: {tasks_dir}: {name} is not a selected GENEB task id; not used",
                   file=sys.stderr)
-        data += loaded
-    else:
-        data += [load_task(s, options=options) for s in official]
-    data += [load_source(with_cli_options(user_source(t), args)) for t in user_ids]
-    data += [load_task_file(f, options=options) for f in args.task_file]
-    data += [load_source(with_cli_options(read_task_config(c), args)) for c in task_configs]
+        return data + loaded
+    return data + [load_task(s, options=options) for s in official]
+
+
+def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
+    """Load the selected tasks; everything is validated before any work starts."""
+    options = load_options(args)
+    tasks_dir = getattr(args, "tasks_dir", None)
+    category = layout_values(args).get("category")
+    cat = resolve_category(category, allow_other=True) if category else None
+    layouts = [layout for _, layout in task_file_layouts(args, filters=("category",))]
+    specs, user_ids = [], []
+    users = set(user_task_ids()) if args.tasks else set()
+    for t in args.tasks or []:
+        if t in TASKS or t not in users:
+            specs.append(get_task(t))
+        else:
+            user_ids.append(t)
+    if args.benchmark or not (args.tasks or layouts) or (tasks_dir is not None and not args.tasks):
+        default = GENEB_BENCHMARK if tasks_dir is not None else MINI_BENCHMARK
+        specs += benchmark_tasks(args.benchmark or default)
+    specs = list(dict.fromkeys(specs))
+    if cat:
+        specs = [s for s in specs if s.category == cat]
+    data = _catalog_tasks(args, specs, options)
+    data += [load_layout(with_load_options(user_source(t), args)) for t in user_ids]
+    data += [load_layout(layout) for layout in layouts]
     if cat:
         data = [t for t in data if t.spec.category == cat]
     ids = [t.task_id for t in data]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise InputError(f"task id(s) {', '.join(dupes)} selected twice; rename a --task-file")
+        raise InputError(f"task id(s) {', '.join(dupes)} selected twice; rename a task file or "
+                         f"set --task-id")
     if not data:
         raise InputError("no tasks selected; check --tasks/--category (see `geneb tasks list`)")
-    _warn(data)
+    warn_tasks(data)
     return data
 
 

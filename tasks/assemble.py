@@ -45,7 +45,8 @@ def assemble_task(sequences: Sequence, labels: Sequence, split: Sequence | np.nd
         Raw sequences and labels (labels are stripped; codes follow sorted label order,
         numbers numerically).
     split : sequence of str ("train"/"test"), int8 array (0/1), or None
-        None: a stratified split with ``options.test_fraction`` and ``options.split_seed``.
+        None: a stratified split with ``options.test_fraction`` and ``options.split_seed``
+        (defaults 0.2 and 42).
     spec : TaskSpec
     where : str
         Names the source in messages.
@@ -82,9 +83,9 @@ def assemble_task(sequences: Sequence, labels: Sequence, split: Sequence | np.nd
     y = np.fromiter((code[v] for v in labels_text), dtype=np.int64, count=len(labels_text))
 
     if split is None:
-        split_codes = stratified_split(y, options.test_fraction, options.split_seed)
-        prep["split"] = {"origin": "stratified", "test_fraction": options.test_fraction,
-                         "seed": options.split_seed}
+        split_codes = stratified_split(y, options.split_fraction, options.split_random_seed)
+        prep["split"] = {"origin": "stratified", "test_fraction": options.split_fraction,
+                         "seed": options.split_random_seed}
     elif isinstance(split, np.ndarray) and split.dtype.kind in "iu":
         split_codes = split.astype(np.int8)
     else:
@@ -125,7 +126,7 @@ def assemble_task(sequences: Sequence, labels: Sequence, split: Sequence | np.nd
         checksum = hashlib.sha256(f"{checksum}:{recipe}".encode()).hexdigest()
     if norm.n_sequences_with_ambiguity and options.ambiguity == "keep":
         checksum = hashlib.sha256(f"{checksum}:ambiguity=keep".encode()).hexdigest()
-    prep["options"] = options.to_dict()
+    prep["options"] = options.provenance()
     prep["warnings"] = warnings
     return TaskData(spec=spec, sequences=seqs, labels=y, split=split_codes, classes=classes,
                     source_checksum=checksum, source=where, prep=prep)

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geneb.core.errors import InputError, MissingDataError
-from geneb.core.provenance import sha256_file
-from geneb.tasks.assemble import assemble_task
 from geneb.tasks.data import TaskData
+from geneb.tasks.files import default_task_id
+from geneb.tasks.layout import TaskLayout
 from geneb.tasks.options import LoadOptions
+from geneb.tasks.rows import Part, PartRows, build_task, gather, source_name, split_parts
 from geneb.tasks.specs import user_spec
 
 
@@ -58,6 +59,52 @@ def _group(m: re.Match, name: str) -> str:
     return m.group(name) if name in m.re.groupindex else m.group(1)
 
 
+def read_fasta_part(part: Part, layout: TaskLayout) -> PartRows:
+    """Read one FASTA file: the label (and, for a part without a role, the split) from each
+    header by ``label_pattern`` (``split_pattern``)."""
+    path = part.file
+    if not path.is_file():
+        raise MissingDataError(f"task file {str(path)!r} does not exist")
+    label_rx = _compile(layout.label_pattern, "label")
+    split_rx = _compile(layout.split_pattern, "split") if layout.split_pattern else None
+    if split_rx is not None and part.role is not None:
+        raise InputError(f"{path}: --split-pattern is not used when --train/--test files give "
+                         f"the split; drop it")
+    headers, seqs, labels, splits = [], [], [], []
+    for i, (header, seq) in enumerate(read_fasta(path)):
+        m = label_rx.search(header)
+        if not m:
+            raise InputError(f"{path}: record {i + 1} (>{header[:60]}) does not match the label "
+                             f"pattern {layout.label_pattern!r}")
+        labels.append(_group(m, "label"))
+        if split_rx is not None:
+            s = split_rx.search(header)
+            if not s:
+                raise InputError(f"{path}: record {i + 1} (>{header[:60]}) does not match the split "
+                                 f"pattern {layout.split_pattern!r}")
+            splits.append(_group(s, "split"))
+        headers.append(header)
+        seqs.append(seq)
+    if not seqs:
+        raise InputError(f"{path}: no FASTA records")
+    return PartRows(seqs, labels, splits if split_rx is not None else None,
+                    place=lambda i: f"record {i + 1} (>{headers[i][:60]})")
+
+
+def load_fasta_layout(layout: TaskLayout) -> TaskData:
+    """Load a task from FASTA files whose headers carry the label (and maybe the split)."""
+    if not layout.label_pattern:
+        raise InputError(f"{source_name(layout)}: a FASTA task needs label_pattern (a regular "
+                         f"expression with a group, e.g. --label-pattern 'label=(\\w+)')")
+    parts = split_parts(layout)
+    spec = user_spec(layout.task_id or default_task_id(layout), layout.category or "other",
+                     layout.first_file())
+    g = gather(parts, lambda part: read_fasta_part(part, layout), layout)
+    prep = {"format": "fasta", "label_pattern": layout.label_pattern,
+            "split_pattern": layout.split_pattern}
+    return build_task(g, layout, spec, source_name(layout), prep)
+
+
 def load_fasta_task(path: str | Path, label_pattern: str, *, split_pattern: str | None = None,
                     task_id: str | None = None, category: str = "other",
                     options: LoadOptions = LoadOptions()) -> TaskData:
@@ -76,31 +123,7 @@ def load_fasta_task(path: str | Path, label_pattern: str, *, split_pattern: str 
         Defaults to the file name without extensions.
     category : str
     """
-    path = Path(path)
-    if not path.is_file():
-        raise MissingDataError(f"task file {str(path)!r} does not exist")
-    label_rx = _compile(label_pattern, "label")
-    split_rx = _compile(split_pattern, "split") if split_pattern else None
-    headers, seqs, labels, splits = [], [], [], []
-    for i, (header, seq) in enumerate(read_fasta(path)):
-        m = label_rx.search(header)
-        if not m:
-            raise InputError(f"{path}: record {i + 1} (>{header[:60]}) does not match the label "
-                             f"pattern {label_pattern!r}")
-        labels.append(_group(m, "label"))
-        if split_rx is not None:
-            s = split_rx.search(header)
-            if not s:
-                raise InputError(f"{path}: record {i + 1} (>{header[:60]}) does not match the split "
-                                 f"pattern {split_pattern!r}")
-            splits.append(_group(s, "split"))
-        headers.append(header)
-        seqs.append(seq)
-    if not seqs:
-        raise InputError(f"{path}: no FASTA records")
-    spec = user_spec(task_id or path.name.split(".")[0], category, str(path))
-    prep = {"format": "fasta", "files": [str(path)], "label_pattern": label_pattern,
-            "split_pattern": split_pattern}
-    return assemble_task(seqs, labels, splits if split_rx else None, spec, str(path),
-                         sha256_file(path), options=options,
-                         locate=lambda i: f"record {i + 1} (>{headers[i][:60]})", prep=prep)
+    layout = TaskLayout(path=str(path), format="fasta", label_pattern=label_pattern,
+                        split_pattern=split_pattern, task_id=task_id, category=category,
+                        **options.as_kwargs())
+    return load_fasta_layout(layout)

@@ -1,4 +1,4 @@
-"""Read a task from one table: the generic CSV/TSV loader and the GENEB release layout.
+"""Read a task from tables: the generic CSV/TSV/Parquet loader and the GENEB release layout.
 
 The GENEB release layout is one CSV per task with columns ``text``, ``label``, ``split``
 (``train``/``test``), file stem = official task id.
@@ -6,6 +6,7 @@ The GENEB release layout is one CSV per task with columns ``text``, ``label``, `
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,116 +17,185 @@ from geneb.core.errors import InputError
 from geneb.core.provenance import sha256_file
 from geneb.tasks.assemble import assemble_task
 from geneb.tasks.data import TaskData
+from geneb.tasks.layout import TaskLayout
 from geneb.tasks.options import LoadOptions
+from geneb.tasks.rows import Part, PartRows, build_task, gather, source_name, split_parts
 from geneb.tasks.specs import user_spec
-from geneb.tasks.tables import pick_column, read_table
+from geneb.tasks.tables import pick_column, read_table, table_kind
 
 SEQUENCE_COLUMNS = ("sequence", "text", "seq")
 LABEL_COLUMNS = ("label", "labels", "class", "y")
 SPLIT_COLUMNS = ("split",)
+_DNA = re.compile(r"^[ACGTNacgtn]{8,}$")
 
 
-def frame_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str, *,
-               sequence_column: str | None = None, label_column: str | None = None,
-               split_column: str | None = None, require_split: bool = False,
-               train_values: tuple[str, ...] = ("train",),
-               test_values: tuple[str, ...] = ("test",),
-               options: LoadOptions = LoadOptions(), prep: dict | None = None,
-               header: bool = True) -> TaskData:
-    """Turn a table into a task, choosing columns by name.
+def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
+                  options: LoadOptions = LoadOptions(), prep: dict | None = None) -> TaskData:
+    """Validate a ``sequence|text, label, split`` frame (the release layout) into :class:`TaskData`.
 
     Parameters
     ----------
     df : pandas.DataFrame, n rows
-    sequence_column, label_column, split_column : str, optional
-        Column names; by default the first of ``sequence|text|seq``, ``label|labels|class|y``
-        and ``split`` present. Without a split column the rows get a seeded stratified
-        split (unless ``require_split``).
-    train_values, test_values : tuple of str
-        Split-column values (case-insensitive) meaning train and test; other values are an
-        error naming the row.
-    header : bool
-        Whether the file had a header line (row numbers in messages count it).
+        A table with a header line; the split column is required (``train``/``test``).
+    spec : TaskSpec
+    where, checksum : str
+        The source's name for messages, and its SHA-256.
+    options : LoadOptions
+    prep : dict, optional
+        Loader facts to record (default ``{"format": "table"}``).
     """
-    first = 2 if header else 1
-    seq_col = pick_column(df, sequence_column, SEQUENCE_COLUMNS, "sequences", where,
-                          "--sequence-column")
-    lab_col = pick_column(df, label_column, LABEL_COLUMNS, "labels", where, "--label-column")
-    spl_col = pick_column(df, split_column, SPLIT_COLUMNS, "split", where, "--split-column")
-    missing = [name for name, col in (("sequence (or text)", seq_col), ("label", lab_col)) if col is None]
-    if require_split and spl_col is None:
-        missing.append("split")
+    seq_col = pick_column(df, None, SEQUENCE_COLUMNS, "sequences", where, "--sequence-column")
+    lab_col = pick_column(df, None, LABEL_COLUMNS, "labels", where, "--label-column")
+    spl_col = pick_column(df, None, SPLIT_COLUMNS, "split", where, "--split-column")
+    missing = [name for name, col in (("sequence (or text)", seq_col), ("label", lab_col),
+                                      ("split", spl_col)) if col is None]
     if missing:
         raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found "
                          f"{', '.join(map(str, df.columns))}. Expected columns sequence,label,split")
     if len(df) == 0:
         raise InputError(f"{where}: the file has no rows")
-    split = None
-    if spl_col is not None:
-        text = df[spl_col].astype(str).str.strip().str.lower()
-        train = {v.lower() for v in train_values}
-        test = {v.lower() for v in test_values}
-        bad = ~text.isin(train | test)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{where}: row {i + first} has split {df[spl_col].iloc[i]!r}; use "
-                             f"{' or '.join(repr(v) for v in (*train_values, *test_values))}")
-        split = text.isin(test).to_numpy().astype(np.int8)
-    prep = {**(prep or {}), "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
-    return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), split, spec, where, checksum,
-                         options=options, prep=prep, locate=lambda i: f"row {i + first}")
+    prep = {**(prep or {"format": "table"}),
+            "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
+    return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), df[spl_col].tolist(), spec,
+                         where, checksum, options=options, prep=prep,
+                         locate=lambda i: f"row {i + 2}")
 
 
-def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
-                  options: LoadOptions = LoadOptions()) -> TaskData:
-    """Validate a ``sequence, label, split`` frame (the release layout) into :class:`TaskData`."""
-    return frame_task(df, spec, where, checksum, require_split=True, options=options,
-                      prep={"format": "table"})
+def _task_filter(df: pd.DataFrame, layout: TaskLayout, where: str,
+                 fixed: bool) -> tuple[np.ndarray | None, set]:
+    """Rows kept by ``task_column == task`` (None: all), and the task values met."""
+    column = layout.task_column or ("task" if "task" in df.columns else None)
+    if layout.task_column is not None and column not in df.columns:
+        pick_column(df, column, (), "task filter", where, "--task-column")
+    if column is None:  # NT files saved one task each have no task column: task names it
+        if layout.task is not None and not fixed:
+            raise InputError(f"{where}: no column 'task' to keep the rows of task {layout.task!r} "
+                             f"(found {', '.join(map(str, df.columns))}); name it with --task-column")
+        return None, set()
+    values = df[column].astype(str).str.strip()
+    seen = set(values.unique())
+    if layout.task is None:
+        if len(seen) > 1:
+            opt = "--task" if fixed or layout.task_column is None else f"--task (column {column!r})"
+            raise InputError(f"{where}: holds several tasks in column {column!r} "
+                             f"({', '.join(sorted(seen)[:8])}{', ...' if len(seen) > 8 else ''}); "
+                             f"choose one with {opt} VALUE")
+        return None, seen
+    return (values == layout.task).to_numpy(), seen
 
 
-def load_table_task(path: str | Path, *, task_id: str | None = None, category: str = "other",
-                    sequence_column: str | None = None, label_column: str | None = None,
-                    split_column: str | None = None, train_values: tuple[str, ...] = ("train",),
-                    test_values: tuple[str, ...] = ("test",), sep: str | None = None,
-                    column_names: tuple[str, ...] | None = None,
-                    options: LoadOptions = LoadOptions()) -> TaskData:
+def read_table_part(part: Part, layout: TaskLayout, fixed: bool = False) -> PartRows:
+    """Read one table file of a task: the row filter, then the sequence, label and split columns.
+
+    Parameters
+    ----------
+    part : Part
+    layout : TaskLayout
+        ``sep``, ``column_names``, ``task_column``/``task``, ``sequence_column``,
+        ``label_column`` and (for a part without a role) ``split_column``.
+    fixed : bool
+        The columns are fixed by the format (NT): a missing one says so.
+    """
+    where = str(part.file)
+    if table_kind(part.file) in ("parquet", "arrow") and (layout.sep or layout.column_names):
+        raise InputError(f"{where}: --sep and --column-names are for text tables, not "
+                         f"{table_kind(part.file)} files; drop them")
+    df = read_table(part.file, sep=layout.sep, column_names=layout.column_names)
+    first = 1 if layout.column_names else 2
+    if layout.column_names and len(df) and any(
+            str(df[c].iloc[0]).strip().lower() == str(c).lower() for c in df.columns):
+        raise InputError(f"{where}: row 1 looks like a header line ({', '.join(map(str, df.iloc[0]))}); "
+                         f"the file has one: drop --column-names (--sequence-column and "
+                         f"--label-column choose columns)")
+    numbers = np.arange(len(df)) + first
+    keep, seen = _task_filter(df, layout, where, fixed)
+    if keep is not None:
+        df, numbers = df[keep], numbers[keep]
+    try:
+        seq = pick_column(df, layout.sequence_column, SEQUENCE_COLUMNS, "sequences", where,
+                          "--sequence-column")
+        lab = pick_column(df, layout.label_column, LABEL_COLUMNS, "labels", where, "--label-column")
+    except InputError:
+        if fixed:
+            raise InputError(f"{where}: expected columns sequence, name, label (and task); found "
+                             f"{', '.join(map(str, df.columns))}; --format table reads other "
+                             f"columns") from None
+        raise
+    spl = None
+    if part.role is None:
+        spl = pick_column(df, layout.split_column, SPLIT_COLUMNS, "split", where, "--split-column")
+    elif layout.split_column is not None:
+        raise InputError(f"{where}: --split-column is not used when --train/--test files give "
+                         f"the split; drop it")
+    missing = [name for name, col in (("sequence (or text)", seq), ("label", lab)) if col is None]
+    if missing:
+        found = ", ".join(str(c)[:30] for c in df.columns)
+        if not layout.column_names and any(_DNA.match(str(c).strip()) for c in df.columns):
+            raise InputError(f"{where}: the first line looks like data, not a header ({found}); "
+                             f"name the columns with --column-names, e.g. label,id,sequence")
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found {found}. Name "
+                         f"them with --sequence-column and --label-column"
+                         f"{'' if layout.column_names else ', or --column-names for a file without a header line'}")
+
+    return PartRows(df[seq].tolist(), df[lab].tolist(), None if spl is None else df[spl].tolist(),
+                    place=lambda i: f"row {numbers[i]}", seen={"task_values": seen,
+                                                                 "columns": {(seq, lab, spl)}})
+
+
+def default_task_id(layout: TaskLayout) -> str:
+    """The file name without extensions (a split name such as ``train`` gives the folder's),
+    with ``.<task>`` added when a row filter picks one task."""
+    first = Path(layout.first_file())
+    stem = first.name.split(".")[0]
+    if stem.lower() in ("train", "training", "test", "testing", "dev", "valid", "validation"):
+        stem = first.parent.name or stem
+    else:
+        stem = re.sub(r"[._-](train|training)$", "", stem, flags=re.IGNORECASE) or stem
+    return f"{stem}.{layout.task}" if layout.task is not None else stem
+
+
+def load_table_layout(layout: TaskLayout) -> TaskData:
+    """Load a task from table files (CSV/TSV/Parquet/Arrow, gzip accepted) as a layout says."""
+    parts = split_parts(layout)
+    spec = user_spec(layout.task_id or default_task_id(layout), layout.category or "other",
+                     layout.first_file())
+    g = gather(parts, lambda part: read_table_part(part, layout), layout)
+    seq, lab, spl = next(iter(g.seen.get("columns", {(None, None, None)})))
+    where = source_name(layout)
+    prep = {"format": "table", "columns": {"sequence": seq, "label": lab, "split": spl}}
+    return build_task(g, layout, spec, where, prep)
+
+
+def load_table_task(path: str | Path, *, options: LoadOptions = LoadOptions(),
+                    **layout: object) -> TaskData:
     """Load a user's task from a CSV/TSV/Parquet table (gzip accepted).
 
     Parameters
     ----------
     path : path-like
-    task_id : str, optional
-        Defaults to the file name without extensions.
-    category : str
-        One of the 13 GENEB categories, or "other".
-    sequence_column, label_column, split_column, train_values, test_values
-        See :func:`frame_task`; no split column means a seeded stratified split.
-    sep : str, optional
-        Field separator of a text table (default by file name).
-    column_names : tuple of str, optional
-        For a file without a header line: its column names (e.g. UCI splice:
-        ``("label", "id", "sequence")``).
+    options : LoadOptions
+    **layout
+        Any :class:`~geneb.tasks.layout.TaskLayout` field: ``task_id`` (default: the file
+        name without extensions), ``category`` (default "other"), ``sequence_column``,
+        ``label_column``, ``split_column``, ``train_values``, ``test_values``, ``sep``,
+        ``column_names`` (a file without a header line, e.g. UCI splice:
+        ``("label", "id", "sequence")``), ``task_column``/``task``, ``label_map``,
+        ``sequence_format``. No split column means a seeded stratified split.
     """
-    path = Path(path)
-    df = read_table(path, sep=sep, column_names=column_names)
-    name = task_id or path.name.split(".")[0]
-    spec = user_spec(name, category, str(path))
-    return frame_task(df, spec, str(path), sha256_file(path), sequence_column=sequence_column,
-                      label_column=label_column, split_column=split_column,
-                      train_values=train_values, test_values=test_values, options=options,
-                      prep={"format": "table", "files": [str(path)]}, header=not column_names)
+    return load_table_layout(TaskLayout(path=str(path), format="table",
+                                        **options.as_kwargs(), **layout))
 
 
 def load_task_file(path: str | Path, *, task_id: str | None = None, category: str = "other",
                    options: LoadOptions = LoadOptions()) -> TaskData:
     """Load a user's task from a CSV or TSV file with ``sequence``, ``label``, ``split``.
 
-    The split column is required here (``--task-file``); use :func:`load_table_task` for
-    other column names or a seeded split.
+    The split column is required here; :func:`load_table_task` (and the command line's
+    ``--task-file``, through :func:`~geneb.tasks.loaders.load_layout`) read other layouts.
     """
     path = Path(path)
     df = read_table(path)
     name = task_id or path.name.split(".")[0]
     spec = user_spec(name, category, str(path))
-    return frame_task(df, spec, str(path), sha256_file(path), require_split=True, options=options,
-                      prep={"format": "table", "files": [str(path)]})
+    return frame_to_task(df, spec, str(path), sha256_file(path), options=options,
+                         prep={"format": "table", "files": [str(path)]})

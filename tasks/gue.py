@@ -10,14 +10,12 @@ from geneb.core.provenance import sha256_file
 from geneb.core.registry import did_you_mean
 from geneb.tasks.assemble import assemble_task
 from geneb.tasks.data import TaskData
+from geneb.tasks.layout import DEV_MODES
 from geneb.tasks.multi import RowStack
 from geneb.tasks.options import LoadOptions
 from geneb.tasks.specs import user_spec
 from geneb.tasks.tables import pick_column, read_table
 
-#: What to do with ``dev.csv``: "auto" (train when there is no train.csv, else unused),
-#: "train" (added to train), "test" (added to test), "unused".
-DEV_MODES = ("auto", "train", "test", "unused")
 
 
 def list_gue_tasks(root: str | Path) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from geneb.core.errors import InputError
+from geneb.tasks.kmer_text import looks_like_kmers
 
 #: IUPAC ambiguity letters (N excluded: N is kept as N in every mode).
 AMBIGUITY = frozenset("RYSWKMBDHV")
@@ -90,9 +91,13 @@ def normalize(raw: Iterable, where: str, *, ambiguity: str = "n",
             n_lower += 1
         bad = _BAD.search(upper)
         if bad:
+            k = looks_like_kmers(s) if s[bad.start()].isspace() else None
+            hint = (f"; it looks like {k}-mers separated by spaces: read them with "
+                    f"--sequence-format kmer (YAML: sequence_format: kmer)") if k else \
+                "; sequences may hold only A, C, G, T, N and IUPAC codes"
             raise InputError(
                 f"{where}: {locate(i)} has the character {s[bad.start()]!r} at position "
-                f"{bad.start() + 1}; sequences may hold only A, C, G, T, N and IUPAC codes")
+                f"{bad.start() + 1}{hint}")
         if _AMBIG.search(upper):
             if ambiguity == "reject":
                 m = _AMBIG.search(upper)

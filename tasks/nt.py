@@ -3,26 +3,25 @@
 Accepted: a Parquet/Arrow/CSV file or a folder of them (``save_to_disk`` writes
 ``train/data-*.arrow`` and ``test/data-*.arrow``; the hub has ``*/train-*.parquet``) with
 columns ``sequence``, ``name``, ``label`` and, when several tasks share the files, ``task``.
-The split comes from a ``split`` column or from the file/folder name (train/test).
+The split comes from the file/folder name (train/test), a ``split`` column, or (for
+train-only data) a seeded split with ``test_fraction``; ``--train``/``--test`` files work too.
 """
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import replace
 from pathlib import Path
 
-from geneb.core.errors import InputError, MissingDataError
-from geneb.core.provenance import sha256_file
-from geneb.core.registry import did_you_mean
-from geneb.tasks.assemble import assemble_task
+from geneb.core.errors import MissingDataError
 from geneb.tasks.data import TaskData
-from geneb.tasks.multi import RowStack
+from geneb.tasks.files import read_table_part
+from geneb.tasks.layout import TaskLayout
 from geneb.tasks.options import LoadOptions
+from geneb.tasks.rows import VALID_NAMES, Part, build_task, expand, gather, source_name, split_parts
 from geneb.tasks.specs import user_spec
-from geneb.tasks.tables import read_table
 
 _DATA_ENDINGS = (".parquet", ".arrow", ".csv", ".csv.gz", ".tsv", ".tsv.gz")
-_UNUSED_SPLITS = ("validation", "valid", "dev", "val")
+_UNUSED_SPLITS = VALID_NAMES
 
 
 def _split_of(path: Path, root: Path) -> str | None:
@@ -52,6 +51,39 @@ def nt_files(path: str | Path) -> list[Path]:
     return files
 
 
+def nt_parts(layout: TaskLayout) -> list[Part]:
+    """The files of an NT source with the split their name says (train, test, valid, or None)."""
+    parts = split_parts(layout)  # checks path vs train/test; train/test/valid parts as given
+    if not layout.path:
+        return parts
+    named = []
+    for given in expand(layout.path, "path"):
+        for path in nt_files(given):
+            name = _split_of(path, given if given.is_dir() else path)
+            named.append(Part(path, "valid" if name in _UNUSED_SPLITS else name))
+    return named + [p for p in parts if p.role == "valid"]
+
+
+def load_nt_layout(layout: TaskLayout) -> TaskData:
+    """Load one Nucleotide Transformer downstream task (see the module docstring).
+
+    The ``task`` column selects the task (required when the files hold several); the split
+    comes from file or folder names (train/test; validation recorded, not used), a ``split``
+    column, or a seeded split with ``test_fraction`` for train-only data.
+    """
+    root = Path(layout.first_file())
+    name = layout.task or root.name.split(".")[0]
+    revised = layout.revised if layout.revised is not None else "revised" in str(root).lower()
+    base = "InstaDeepAI_nucleotide_transformer_downstream_tasks" + ("_revised" if revised else "")
+    spec = user_spec(layout.task_id or f"nt.{name}", layout.category, f"Nucleotide Transformer {name}",
+                     (f"{base}_{name}",))
+    fixed = replace(layout, sequence_column="sequence", label_column="label")
+    g = gather(nt_parts(layout), lambda part: read_table_part(part, fixed, fixed=True), layout,
+               unused_values=_UNUSED_SPLITS)
+    prep = {"format": "nucleotide-transformer", "task": layout.task}
+    return build_task(g, layout, spec, source_name(layout), prep)
+
+
 def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | None = None,
                  category: str | None = None, revised: bool | None = None,
                  options: LoadOptions = LoadOptions()) -> TaskData:
@@ -71,60 +103,8 @@ def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | No
     revised : bool, optional
         Whether this is the revised release (matters only for the GENEB task it matches);
         default: "revised" appears in the path.
+    options : LoadOptions
     """
-    root = Path(path)
-    stack, warnings, unused, files_used = RowStack(), [], {}, []
-    digest = hashlib.sha256()
-    tasks_seen: set[str] = set()
-    for f in nt_files(root):
-        df = read_table(f)
-        where = str(f)
-        if "sequence" not in df.columns or "label" not in df.columns:
-            raise InputError(f"{where}: expected columns sequence, name, label (and task); found "
-                             f"{', '.join(map(str, df.columns))}")
-        if "task" in df.columns:
-            tasks_seen.update(map(str, df["task"].unique()))
-            if task is None:
-                if df["task"].nunique() > 1:
-                    raise InputError(f"{where}: holds several tasks "
-                                     f"({', '.join(sorted(map(str, df['task'].unique()))[:8])}); "
-                                     f"choose one with task")
-            else:
-                df = df[df["task"].astype(str) == task]
-        if "split" in df.columns:
-            groups = [(str(s).strip().lower(), g) for s, g in df.groupby("split", sort=False)]
-        else:
-            split = _split_of(f, root if root.is_dir() else f)
-            if split is None:
-                raise InputError(f"{where}: cannot tell train from test; name files or folders "
-                                 f"train/test or add a split column")
-            groups = [(split, df)]
-        for split, g in groups:
-            if split not in ("train", "test"):
-                unused[f"{where}:{split}"] = len(g)
-                if len(g):
-                    warnings.append(f"{f.name}: {len(g)} {split} rows not used (GENEB trains on "
-                                    f"train, scores on test)")
-                continue
-            if len(g) == 0:
-                continue
-            if where not in files_used:
-                digest.update(sha256_file(f).encode())
-                files_used.append(where)
-            # row numbers of the filtered rows in the file (header = row 1)
-            stack.add(g["sequence"].tolist(), g["label"].tolist(), 1 if split == "test" else 0, where,
-                      names=[f"{f.name} row {int(i) + 2}" for i in g.index])
-    if not stack.sequences:
-        hint = did_you_mean(task or "", sorted(tasks_seen)) if tasks_seen else ""
-        raise InputError(f"{root}: no rows for task {task!r}.{hint} Tasks in the files: "
-                         f"{', '.join(sorted(tasks_seen)[:20]) or '(no task column)'}")
-    name = task or root.name
-    if revised is None:
-        revised = "revised" in str(root).lower()
-    base = "InstaDeepAI_nucleotide_transformer_downstream_tasks" + ("_revised" if revised else "")
-    spec = user_spec(task_id or f"nt.{name}", category, f"Nucleotide Transformer {name}",
-                     (f"{base}_{name}",))
-    prep = {"format": "nucleotide-transformer", "task": task, "files": files_used,
-            "rows_unused": unused, "warnings": warnings}
-    return assemble_task(stack.sequences, stack.labels, stack.split_codes(), spec, str(root),
-                         digest.hexdigest(), options=options, locate=stack.locate, prep=prep)
+    return load_nt_layout(TaskLayout(path=str(path), format="nt", task=task, task_id=task_id,
+                                     category=category, revised=revised,
+                                     **options.as_kwargs()))

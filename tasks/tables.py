@@ -37,6 +37,22 @@ def _read_arrow(path: Path) -> pd.DataFrame:
         return feather.read_table(str(path)).to_pandas()
 
 
+def _read_text(path: Path, sep: str, column_names: tuple[str, ...] | None) -> pd.DataFrame:
+    # a separator longer than one character is a regular expression: say so to pandas (its
+    # python engine), or it warns (ParserWarning) and picks that engine itself
+    kw = dict(sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig",
+              engine="python" if len(sep) > 1 else "c")
+    if not column_names:
+        return pd.read_csv(path, **kw)
+    df = pd.read_csv(path, header=None, **kw)
+    if df.shape[1] != len(column_names):
+        raise InputError(f"{path}: rows have {df.shape[1]} fields but column_names gives "
+                         f"{len(column_names)} names ({','.join(column_names)}); name every "
+                         f"field, e.g. --column-names {','.join(f'c{i + 1}' for i in range(df.shape[1]))}")
+    df.columns = list(column_names)
+    return df
+
+
 def read_table(path: str | Path, sep: str | None = None,
                column_names: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Read one table with every column as text (parquet/arrow keep their types).
@@ -45,7 +61,8 @@ def read_table(path: str | Path, sep: str | None = None,
     ----------
     path : path-like
     sep : str, optional
-        Field separator for text files; default "\\t" for ``.tsv`` and "," otherwise.
+        Field separator for text files; default "\\t" for ``.tsv`` and "," otherwise. More
+        than one character is a regular expression (``\\s+``: any run of whitespace).
         Spaces after a separator are skipped (``EI, id, ACGT`` reads as three fields).
     column_names : tuple of str, optional
         The file has no header line; these name its columns.
@@ -69,11 +86,7 @@ def read_table(path: str | Path, sep: str | None = None,
                 raise InputError(f"{path}: reading {kind} files needs pyarrow; "
                                  f"pip install pyarrow") from None
             return pd.read_parquet(path) if kind == "parquet" else _read_arrow(path)
-        sep = sep or ("\t" if kind == "tsv" else ",")
-        if column_names:
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, header=None,
-                               names=list(column_names), skipinitialspace=True)
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        return _read_text(path, sep or ("\t" if kind == "tsv" else ","), column_names)
     except InputError:
         raise
     except Exception as exc:  # parser errors of pandas/pyarrow, bad gzip, bad encoding

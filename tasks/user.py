@@ -1,6 +1,6 @@
 """A user's own tasks, added once (``geneb tasks add``) and then used by id.
 
-Each task is ``<home>/tasks/<task_id>.yaml`` (its :class:`TaskSource`) with its data-quality
+Each task is ``<home>/tasks/<task_id>.yaml`` (its :class:`TaskLayout`) with its data-quality
 report next to it as ``<task_id>.quality.json``. ``home`` is ``$GENEB_HOME`` or ``~/.geneb``.
 """
 
@@ -13,7 +13,11 @@ from pathlib import Path
 from geneb.catalog.tasks import TASKS
 from geneb.core.errors import InputError, UnknownNameError
 from geneb.core.registry import did_you_mean
-from geneb.tasks.config import TaskSource, load_source, read_task_config, write_task_config
+import dataclasses
+
+from geneb.tasks.config import read_task_config, write_task_config
+from geneb.tasks.layout import TaskLayout
+from geneb.tasks.loaders import load_layout
 from geneb.tasks.data import TaskData
 from geneb.tasks.quality import quality_report, write_quality
 from geneb.tasks.specs import validate_task_id
@@ -30,7 +34,7 @@ def user_task_ids(home: str | Path | None = None) -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def user_source(task_id: str, home: str | Path | None = None) -> TaskSource:
+def user_source(task_id: str, home: str | Path | None = None) -> TaskLayout:
     """The stored source of a user task (an :class:`UnknownNameError` with suggestions if none)."""
     path = tasks_home(home) / f"{task_id}.yaml"
     if not path.is_file():
@@ -45,7 +49,7 @@ def user_quality(task_id: str, home: str | Path | None = None) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def add_user_task(src: TaskSource, home: str | Path | None = None, *,
+def add_user_task(src: TaskLayout, home: str | Path | None = None, *,
                   replace: bool = False) -> tuple[TaskData, dict, Path]:
     """Load a source (validating every row), compute its quality report, then store both.
 
@@ -55,7 +59,7 @@ def add_user_task(src: TaskSource, home: str | Path | None = None, *,
     -------
     (TaskData, report dict, path of the stored YAML)
     """
-    task = load_source(src)
+    task = load_layout(src)
     tid = validate_task_id(task.task_id)
     if tid in TASKS:
         raise InputError(f"task id {tid!r} is a catalog task; choose another task_id")
@@ -64,7 +68,7 @@ def add_user_task(src: TaskSource, home: str | Path | None = None, *,
     if path.exists() and not replace:
         raise InputError(f"user task {tid!r} exists ({path}); use --replace to overwrite it")
     report = quality_report(task)
-    src = TaskSource(**{**src.__dict__, "task_id": tid})
+    src = dataclasses.replace(src, task_id=tid, format=src.resolved_format())
     write_task_config(src, path)
     write_quality(report, folder / f"{tid}.quality.json")
     return task, report, path

@@ -21,8 +21,14 @@ def test_malformed_task_file_is_one_line_exit_2_and_writes_nothing(capsys, tmp_p
     out = tmp_path / "out"
     assert main(["run", "--task-file", str(bad), "--out", str(out), "--models", "kmer-3"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("geneb: error:") and "split" in err and len(err.splitlines()) == 1
+    # a file without a split column gets the seeded split (announced), so the error is the class
+    assert err.startswith("geneb: error:") and "only one class" in err and len(err.splitlines()) == 1
     assert "Traceback" not in err and not out.exists()
+    bad.write_text("sequence,label,split\nACGT,1,train\nACGA,0,trian\n")
+    assert main(["run", "--task-file", str(bad), "--out", str(out), "--models", "kmer-3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("geneb: error:") and "row 3 has split 'trian'" in err
+    assert len(err.splitlines()) == 1 and not out.exists()
 
 
 def test_console_script_runs_the_whole_pipeline(tmp_path, task_csv, task3_csv):
