@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from geneb.analysis.provenance import (COMPUTED, OFFICIAL, SOURCE_DESCRIPTION, SUBMISSION,
+                                       with_sources)
 from geneb.catalog.models import MODELS
 from geneb.catalog.tasks import TASKS
-from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import geneb_version, sha256_bytes
 from geneb.core.registry import did_you_mean
@@ -208,10 +209,14 @@ def _rows_from_submission(doc: dict, source: str) -> list[dict]:
     return rows
 
 
-def _provenance_label(doc_kind: str, doc: dict, official: dict[str, bool], model: str) -> str:
+def _provenance(doc_kind: str, doc: dict, official: dict[str, bool],
+                model: str) -> tuple[str, str]:
+    """(source, note) of a row: ``official`` or ``submission``, and how the file says so."""
     if doc_kind == "submission":
-        return str(doc.get("meta", {}).get("provenance", "submission"))
-    return "official" if official.get(model, True) else "self-reported"
+        return SUBMISSION, str(doc.get("meta", {}).get("provenance") or "self-reported")
+    if official.get(model, True):
+        return OFFICIAL, "GENEB release leaderboard (official)"
+    return SUBMISSION, "GENEB release leaderboard (self-reported, not official)"
 
 
 def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
@@ -228,7 +233,9 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
     xarray.Dataset
         dims ``(model, task, regime, seed)`` with ``seed = [-1]`` (see
         :data:`PUBLISHED_SEED`); tasks in release order with catalog coords; model coords
-        from the catalog (where known) and the files; a ``source`` model coord.
+        from the catalog (where known) and the files; a ``source`` model coord
+        (``official`` for the release's official rows, ``submission`` for self-reported
+        ones: see :mod:`geneb.analysis.provenance`) and ``source_note`` (the file's words).
 
     Raises
     ------
@@ -257,7 +264,7 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
     for kind, doc, _, src in docs:
         new = _rows_from_release(doc, src) if kind == "release" else _rows_from_submission(doc, src)
         for r in new:
-            r["provenance"] = _provenance_label(kind, doc, official, r["model"])
+            r["provenance"], r["provenance_note"] = _provenance(kind, doc, official, r["model"])
         rows += new
     release_ids = release_task_ids()
     task_ids = list(release_ids)
@@ -296,6 +303,7 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
             vals = [r[var].get(t) for t in task_ids]
             cube[var].values[mi, :, ri, 0] = [np.nan if v is None else float(v) for v in vals]
     cube["backend"].values[:] = "published"
+    cube["source"].attrs["description"] = SOURCE_DESCRIPTION
     cube.attrs.update({
         "source": "published GENEB results",
         "published_seed_note": PUBLISHED_SEED_NOTE,
@@ -307,7 +315,7 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
 
 def _model_coords(models: list[str], by_key: dict) -> dict[str, list]:
     out = {k: [] for k in ("params", "architecture", "arch_short", "tokenization",
-                           "pretraining_group", "display", "source")}
+                           "pretraining_group", "display", "source", "source_note")}
     for m in models:
         r = next(v for (mm, _), v in by_key.items() if mm == m)
         spec = MODELS.get(m) if m in MODELS else None
@@ -317,6 +325,7 @@ def _model_coords(models: list[str], by_key: dict) -> dict[str, list]:
             out[key].append(getattr(spec, key) if spec else "")
         out["display"].append(r.get("display") or (spec.display if spec else "") or m)
         out["source"].append(r["provenance"])
+        out["source_note"].append(r["provenance_note"])
     return out
 
 
@@ -336,7 +345,7 @@ _FILL = {"mcc": np.nan, "accuracy": np.nan, "f1_macro": np.nan, "fit_seconds": n
          "train_rows": -1}
 _MODEL_COORD_DEFAULTS = {"params": np.nan, "architecture": "", "arch_short": "",
                          "tokenization": "", "pretraining_group": "", "display": "",
-                         "source": "geneb run"}
+                         "source": COMPUTED, "source_note": ""}
 
 
 def _scalar(v):
@@ -381,6 +390,7 @@ def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
         for k, default in _MODEL_COORD_DEFAULTS.items():
             if k not in c.coords:
                 c = c.assign_coords({k: ("model", [default] * c.sizes["model"])})
+        c = with_sources(c)  # older cubes: "self-reported" / "geneb run" -> current words
         c = c.reindex(task=tasks, regime=regimes, seed=seeds, fill_value=_FILL)
         if "train_rows" in c and c.sizes["shot"] < shots:
             rows = c["train_rows"].pad(shot=(0, shots - c.sizes["shot"]), constant_values=-1)
@@ -404,6 +414,7 @@ def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
     for k in task_coord_names:
         merged = merged.assign_coords({k: ("task", [task_table[t][k] for t in tasks])})
     merged.attrs = {"combined_from": [dict(c.attrs) for c in cubes]}
+    merged["source"].attrs["description"] = SOURCE_DESCRIPTION
     if any(PUBLISHED_SEED in [int(s) for s in c["seed"].values] for c in cubes):
         merged.attrs["published_seed_note"] = PUBLISHED_SEED_NOTE
     return merged
@@ -429,105 +440,12 @@ def load_official_cube() -> xr.Dataset:
     return import_results(None)
 
 
-# --------------------------------------------------------------------------- export
+# submission export lives in its own module; re-exported here (it imports this module's
+# release helpers, so it is imported last)
+from geneb.analysis.submission import (to_submission, validate_submission,  # noqa: E402
+                                       write_submission)
 
-def validate_submission(doc: dict) -> None:
-    """Check a submission against the shipped example's schema.
-
-    Raises
-    ------
-    InputError
-        Naming the first missing or malformed field.
-    """
-    example = release_json("example_submission")
-    for key in example:
-        if key not in doc:
-            raise InputError(f"submission lacks {key!r} (the official schema has "
-                             f"{', '.join(example)})")
-    if doc["schema_version"] != example["schema_version"]:
-        raise InputError(f"schema_version {doc['schema_version']!r}; expected "
-                         f"{example['schema_version']!r}")
-    missing_meta = [k for k in example["meta"] if k not in doc["meta"]]
-    if missing_meta:
-        raise InputError(f"submission meta lacks {', '.join(missing_meta)}")
-    if set(doc["results"]) != set(example["results"]):
-        raise InputError(f"submission regimes {sorted(doc['results'])}; expected "
-                         f"{sorted(example['results'])}")
-    want = set(release_task_ids())
-    for regime, tasks in doc["results"].items():
-        missing = sorted(want - set(tasks))
-        if missing:
-            raise InputError(f"submission lacks {len(missing)} task(s) in {regime}: "
-                             f"{', '.join(missing)}")
-        for tid, vals in tasks.items():
-            if tid not in want:
-                raise InputError(f"submission has unknown task {tid!r} in {regime}")
-            if set(vals) != set(METRIC_KEYS.values()):
-                raise InputError(f"{regime}/{tid}: keys {sorted(vals)}; expected MCC, Acc, F1")
-            for k, v in vals.items():
-                if not isinstance(v, (int, float)) or not np.isfinite(v) or not -1 <= v <= 1:
-                    raise InputError(f"{regime}/{tid}/{k} = {v!r} is not a score in [-1, 1]")
-
-
-def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str = "",
-                  submitted_by: str = "", training_data: str = "", zero_shot: bool = False
-                  ) -> dict:
-    """One model of a cube as a submission document in the official schema.
-
-    Cube tasks are matched to release tasks by id (official tasks run by geneb keep the
-    release id). Scores are means over seeds.
-
-    Raises
-    ------
-    InputError
-        When the model is not in the cube, or any release task or regime is missing
-        (the message lists them).
-    """
-    models = [str(m) for m in cube["model"].values]
-    if model not in models:
-        raise InputError(f"model {model!r} is not in the cube.{did_you_mean(model, models)} "
-                         f"Models: {', '.join(models)}")
-    want = release_task_ids()
-    regimes = [n for n, _ in GENEB_REGIMES]
-    have_regimes = [str(r) for r in cube["regime"].values]
-    missing_regimes = [r for r in regimes if r not in have_regimes]
-    if missing_regimes:
-        raise InputError(f"the cube lacks regime(s) {', '.join(missing_regimes)}; a submission "
-                         f"needs {', '.join(regimes)}")
-    means = {var: cube[var].sel(model=model).mean("seed", skipna=True) for var in SCORES}
-    have = {str(t) for t in cube["task"].values}
-    missing = [t for t in want if t not in have or not np.isfinite(
-        means["mcc"].sel(task=t).values).all()] if have else want
-    if missing:
-        raise InputError(f"cannot export {model!r}: {len(missing)} of the {len(want)} GENEB "
-                         f"tasks have no results: {', '.join(missing)}. Run them with "
-                         f"`geneb run --benchmark geneb --models {model}`.")
-    spec = MODELS.get(model) if model in MODELS else None
-    i = models.index(model)
-    params = cube["params"].values[i] if "params" in cube.coords else np.nan
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "model_id": model,
-        "harness_version": f"geneb-{geneb_version()}",
-        "meta": {"display": display or (str(cube["display"].values[i]) if "display" in cube.coords
-                                         else "") or model,
-                 "params": int(params) if np.isfinite(params) else None,
-                 "url": url, "zero_shot": bool(zero_shot),
-                 "training_data": training_data or (spec.pretraining_data if spec else ""),
-                 "provenance": "self-reported (geneb run)",
-                 "submitted_by": submitted_by},
-        "results": {r: {t: {key: float(means[var].sel(task=t, regime=r))
-                            for var, key in METRIC_KEYS.items()} for t in want}
-                    for r in ("full", "10shot", "1shot")},
-    }
-    validate_submission(doc)
-    return doc
-
-
-def write_submission(doc: dict, path: str | Path) -> Path:
-    """Write a submission atomically (nothing half-written on failure)."""
-    validate_submission(doc)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
-    return path
+__all__ = ["PUBLISHED_SEED", "PUBLISHED_SEED_NOTE", "METRIC_KEYS", "RELEASE_FILES",
+           "SCHEMA_VERSION", "release_json", "release_task_ids", "check_release_doc",
+           "check_submission_doc", "import_results", "combine_cubes", "with_official",
+           "load_official_cube", "to_submission", "validate_submission", "write_submission"]

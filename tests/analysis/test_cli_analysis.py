@@ -120,6 +120,7 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     import pandas as pd
 
     from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+    from geneb.analysis.provenance import select_rows
     from geneb.analysis.report import analysis_view
     from geneb.catalog import TASKS
     from geneb.cli.outputs import write_report_files
@@ -141,9 +142,13 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     out = tmp_path / "rep"
     (out).mkdir()
     (out / "leaderboard_other_tasks.csv").write_text("stale\n")
-    text = write_report_files(combined, out)
+    # your models are kept beside the official ones (as `report --with-official` does);
+    # the self-reported splicebert-1024nt is left out by default
+    text = write_report_files(combined, out, keep=["kmer-4", "kmer-5"])
     lb = pd.read_csv(out / "leaderboard.csv")
-    view, dropped = analysis_view(combined)
+    view, dropped = analysis_view(select_rows(combined, keep=["kmer-4", "kmer-5"])[0])
+    assert "splicebert-1024nt" not in set(lb["model"]) and "--include submissions" in text
+    assert set(lb["source"]) == {"official", "computed"}
     # used to be NaN for every model: the published ones have no score on "my_task"
     assert lb["macro_MCC"].notna().all() and dropped == ["kmer-5"]
     assert set(lb["model"]) == {str(m) for m in view["model"].values}
