@@ -19,7 +19,7 @@ from geneb.analysis.official import (PUBLISHED_SEED, combine_cubes, import_resul
                                      load_official_cube, to_submission, validate_submission,
                                      with_official, write_submission)
 from geneb.analysis.provenance import SOURCES, row_sources, select_rows, with_sources
-from geneb.analysis.recommend import recommend, recommend_task, recommendation_json
+from geneb.analysis.recommend import RankQuery, recommend, recommend_task, recommendation_json
 from geneb.analysis.rowboot import row_bootstrap, task_predictions
 from geneb.analysis.scaling import pareto_frontier, scaling_correlations, smaller_wins
 from geneb.analysis.stability import (bootstrap_scores, category_rank_correlations,
@@ -36,5 +36,5 @@ __all__ = [
     "scaling_correlations", "smaller_wins", "bootstrap_scores", "category_rank_correlations",
     "macro_micro_agreement", "high_variance_tasks", "task_spread", "PAPER_PAIRS",
     "DESIGN_PAIRS", "best_under", "headline_figures", "SOURCES", "row_sources", "select_rows",
-    "with_sources", "recommend_task", "row_bootstrap", "task_predictions",
+    "with_sources", "RankQuery", "recommend_task", "row_bootstrap", "task_predictions",
 ]

@@ -7,7 +7,7 @@ and the query says what the bootstrap resampled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ def _table(boot: pd.DataFrame, meta: pd.DataFrame, attrs: dict,
         out[col] = out["model"].map(meta[col])
     out = out[COLUMNS]
     out.attrs = {**attrs, "resampled": boot.attrs.get("resampled", ""),
-                 "n_boot": boot.attrs.get("n_boot")}
+                 "n_boot": boot.attrs.get("n_boot"), "n_ranked": int(len(out))}
     return out.head(top) if top else out
 
 
@@ -56,11 +56,49 @@ def _meta(cube: xr.Dataset) -> pd.DataFrame:
                          "source": row_sources(cube)}, index=idx)
 
 
-def recommend(cube: xr.Dataset, *, category: str | None = None,
-              tasks: Sequence[str] | None = None, regime: str = "full", metric: str = "mcc",
-              max_params: float | None = None, n_boot: int = 1000, seed: int = 0,
-              top: int | None = None, include: Sequence[str] = (),
-              keep: Sequence[str] = ()) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RankQuery:
+    """What :func:`recommend` ranks.
+
+    Attributes
+    ----------
+    category : str, optional
+        One of the 13 categories (case and punctuation ignored).
+    tasks : tuple of str, optional
+        Task ids of the cube to rank on instead (e.g. the user's own task).
+    regime, metric : str
+    max_params : float, optional
+        Keep models with at most this many parameters (weight-free featurizers count as 0).
+    n_boot, seed : int
+        Bootstrap replicates and random seed.
+    top : int, optional
+        Keep only the best ``top`` rows.
+    include : tuple of str
+        Sources besides ``official`` to rank (``submission``, ``computed``); a cube without
+        official rows is ranked whole (:func:`geneb.analysis.provenance.select_rows`).
+    keep : tuple of str
+        Models always ranked (the user's own).
+    """
+
+    category: str | None = None
+    tasks: tuple[str, ...] | None = None
+    regime: str = "full"
+    metric: str = "mcc"
+    max_params: float | None = None
+    n_boot: int = 1000
+    seed: int = 0
+    top: int | None = None
+    include: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("tasks", "include", "keep"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+
+
+def recommend(cube: xr.Dataset, query: RankQuery | None = None, **fields) -> pd.DataFrame:
     """Rank the cube's models for one category, some tasks, or the whole benchmark.
 
     The score is the category-balanced mean (one category: the mean of its tasks); the
@@ -70,17 +108,8 @@ def recommend(cube: xr.Dataset, *, category: str | None = None,
 
     Parameters
     ----------
-    category : str, optional
-        One of the 13 categories (case and punctuation ignored).
-    tasks : sequence of str, optional
-        Task ids of the cube to rank on instead (e.g. the user's own task).
-    max_params : float, optional
-        Keep models with at most this many parameters (weight-free featurizers count as 0).
-    include : sequence of str
-        Sources besides ``official`` to rank (``submission``, ``computed``); a cube without
-        official rows is ranked whole (:func:`geneb.analysis.provenance.select_rows`).
-    keep : sequence of str
-        Models always ranked (the user's own).
+    query : RankQuery, optional
+        Or its fields as keywords (``recommend(cube, category="Promoters", regime="10shot")``).
 
     Returns
     -------
@@ -89,18 +118,22 @@ def recommend(cube: xr.Dataset, *, category: str | None = None,
         p_top, no_interval; ``attrs``: the query, ``rows`` (which sources were used and
         which rows were left out) and ``resampled`` (what the bootstrap resampled).
     """
+    if query is not None and fields:
+        raise TypeError("give a RankQuery or its fields, not both")
+    q = query or RankQuery(**fields)
+    regime, metric, category = q.regime, q.metric, q.category
     regimes = [str(r) for r in cube["regime"].values]
     if regime not in regimes:
         raise InputError(f"regime {regime!r} is not in the results; choose one of "
                          f"{', '.join(regimes)}")
-    sub, selection = select_rows(cube, include, keep)
+    sub, selection = select_rows(cube, q.include, q.keep)
     cats = None
-    if tasks:
+    if q.tasks:
         have = [str(t) for t in cube["task"].values]
-        missing = [t for t in tasks if t not in have]
+        missing = [t for t in q.tasks if t not in have]
         if missing:
             raise InputError(f"task(s) {', '.join(missing)} not in the results")
-        sub = sub.sel(task=list(tasks))
+        sub = sub.sel(task=list(q.tasks))
     if category:
         cat = resolve_category(category, allow_other=True)
         present = {str(c) for c in sub["category"].values}
@@ -108,16 +141,16 @@ def recommend(cube: xr.Dataset, *, category: str | None = None,
             raise InputError(f"no results for category {cat!r}; the results have "
                              f"{', '.join(sorted(present))}")
         cats = [cat]
-    if max_params is not None:
+    if q.max_params is not None:
         params = sub["params"].values if "params" in sub.coords else np.full(sub.sizes["model"],
                                                                              np.nan)
-        sub = sub.isel(model=np.flatnonzero(_within_size(params, max_params)))
-    boot = bootstrap_scores(sub, regime, metric, n_boot=n_boot, seed=seed, categories=cats)
+        sub = sub.isel(model=np.flatnonzero(_within_size(params, q.max_params)))
+    boot = bootstrap_scores(sub, regime, metric, n_boot=q.n_boot, seed=q.seed, categories=cats)
     n_tasks = int(sub.sizes["task"] if not cats else
                   sum(str(c) == cats[0] for c in sub["category"].values))
     attrs = {"category": cats[0] if cats else None, "regime": regime, "metric": metric,
-             "n_tasks": n_tasks, "max_params": max_params, "rows": selection.as_json()}
-    return _table(boot, _meta(sub), attrs, top)
+             "n_tasks": n_tasks, "max_params": q.max_params, "rows": selection.as_json()}
+    return _table(boot, _meta(sub), attrs, q.top)
 
 
 def recommend_task(pred: TaskPredictions, meta: pd.DataFrame, *, regime: str = "full",
@@ -193,7 +226,9 @@ def format_recommendation(table: pd.DataFrame) -> str:
     lines = [f"models ranked for {what} ({q.get('regime')}, {q.get('metric', 'mcc').upper()}); "
              f"95% bootstrap CI, {q.get('n_boot')} replicates, resampling "
              f"{q.get('resampled') or 'nothing'}",
-             f"rows: {counts or 'none'}"]
+             f"rows used: {counts or 'none'}" + (
+                 f"; {q.get('n_ranked')} with at most {q['max_params']:g} parameters"
+                 if q.get("max_params") is not None else "")]
     for src, models in (rows.get("left_out") or {}).items():
         word = "submissions" if src == "submission" else src
         lines.append(f"left out: {len(models)} {src} row(s) ({', '.join(models)}); add them "

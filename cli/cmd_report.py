@@ -62,9 +62,10 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.no_html:
         used = [flag for key, flag in _REPORT_ONLY.items() if getattr(args, key) is not None]
         if used:
-            raise InputError(f"{', '.join(used)} change report.html/.md/.json, which --no-html "
-                             f"does not write: drop {'them' if len(used) > 1 else 'it'} or "
-                             f"--no-html")
+            one = len(used) == 1
+            raise InputError(f"{', '.join(used)} {'changes' if one else 'change'} "
+                             f"report.html/.md/.json, which --no-html does not write: drop "
+                             f"{'it' if one else 'them'} or --no-html")
     if args.max_params is not None and not args.max_params > 0:
         raise InputError(f"--max-params {args.max_params:g}: give a parameter count > 0, "
                          f"e.g. 1e8")
