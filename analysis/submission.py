@@ -15,6 +15,7 @@ import xarray as xr
 
 from geneb.analysis.official import (METRIC_KEYS, SCHEMA_VERSION, release_json,
                                      release_task_ids)
+from geneb.analysis.provenance import OFFICIAL, SUBMISSION, row_sources
 from geneb.catalog.models import MODELS
 from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError
@@ -22,6 +23,17 @@ from geneb.core.provenance import geneb_version
 from geneb.core.registry import did_you_mean
 from geneb.probe.cube import SCORES
 from geneb.probe.protocol import GENEB_REGIMES
+
+
+def _provenance_text(cube: xr.Dataset, i: int) -> str:
+    """``meta.provenance`` of model ``i``: how its results were made, from its source."""
+    source = row_sources(cube)[i]
+    if source == OFFICIAL:
+        return "official GENEB release results (re-exported by geneb)"
+    if source == SUBMISSION:
+        note = str(cube["source_note"].values[i]) if "source_note" in cube.coords else ""
+        return note or "self-reported"
+    return "self-reported (geneb run)"
 
 
 def validate_submission(doc: dict) -> None:
@@ -107,7 +119,7 @@ def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str =
                  "params": int(params) if np.isfinite(params) else None,
                  "url": url, "zero_shot": bool(zero_shot),
                  "training_data": training_data or (spec.pretraining_data if spec else ""),
-                 "provenance": "self-reported (geneb run)",
+                 "provenance": _provenance_text(cube, i),
                  "submitted_by": submitted_by},
         "results": {r: {t: {key: float(means[var].sel(task=t, regime=r))
                             for var, key in METRIC_KEYS.items()} for t in want}

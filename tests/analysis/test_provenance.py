@@ -23,7 +23,8 @@ def _computed(models=("kmer-3",), tasks=None):
     cube = new_cube(list(models), tids, ProbeProtocol(seeds=(13, 17)),
                     {"params": [np.nan] * len(models)},
                     {"category": [TASKS.get(t).category for t in tids]}, max_shots=2)
-    cube["mcc"].values[:] = 0.3
+    for var in ("mcc", "accuracy", "f1_macro"):
+        cube[var].values[:] = 0.3
     return cube
 
 
@@ -84,3 +85,11 @@ def test_your_models_are_kept_beside_the_official_ones(official):
     assert alone.sizes["model"] == 2 and row_labels(alone)["kmer-3"] == "kmer-3"
     with pytest.raises(InputError, match="no official rows"):
         select_rows(mine, include=["submissions"])
+
+
+def test_an_exported_submission_says_how_its_results_were_made(official):
+    from geneb.analysis.official import to_submission
+    assert "official" in to_submission(official, "GROVER")["meta"]["provenance"]
+    assert "self-reported" in to_submission(official, "splicebert-1024nt")["meta"]["provenance"]
+    mine = _computed(("kmer-3",), release_task_ids())
+    assert to_submission(mine, "kmer-3")["meta"]["provenance"] == "self-reported (geneb run)"
