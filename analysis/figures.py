@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 
 import matplotlib
 
@@ -208,7 +209,8 @@ def fewshot_curves(drops: pd.DataFrame, title: str, marked: dict[str, str] | Non
             ax.plot(xs, [r[g] for g in regimes], color="0.6", lw=0.8, alpha=0.55, zorder=1)
     handles = [Line2D([], [], color="0.6", lw=0.8,
                       label=f"each model ({len(drops) - len(marked)})")]
-    for (m, label), colour in zip(marked.items(), plt.get_cmap("tab10").colors[1:]):
+    palette = itertools.cycle(plt.get_cmap("tab10").colors[1:])  # tab:blue is the mean
+    for (m, label), colour in zip(marked.items(), palette):
         ax.plot(xs, [drops.loc[m, g] for g in regimes], color=colour, lw=1.6, ls="--",
                 marker="D", ms=4, zorder=3)
         handles.append(Line2D([], [], color=colour, lw=1.6, ls="--", marker="D", ms=4,

@@ -201,7 +201,9 @@ def headline_table(h: dict) -> pd.DataFrame:
               f"{v} of {wc['n_categories']}", f"winner_changes.{k}")
              for k, v in wc.items() if k not in ("n_categories",)]
     for p in h["matched_pairs"]:
-        rows.append((f"Δ macro {p['a']} − {p['b']}", _f(p["delta_macro"]), "matched_pairs"))
+        value = (_f(p["delta_macro"]) if p["delta_macro"] is not None else
+                 f"n/a (not in these results: {', '.join(p.get('missing', []))})")
+        rows.append((f"Δ macro {p['a']} − {p['b']}", value, "matched_pairs"))
     bu = h["best_under_params"]
     top = next(iter(bu["wins"].items()), ("-", 0))
     rows.append((f"best model ≤ {bu['max_params']:.3g} params, most categories",

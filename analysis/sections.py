@@ -132,8 +132,9 @@ def _overview(c: Context) -> Section:
         s.text("Published results are one value per task: the release's mean over its five "
                "seeds (stored at seed −1), so they carry no seed spread.")
     if seeds:
-        s.text(f"Computed few-shot results: {len(seeds)} seed{'s' if len(seeds) > 1 else ''} "
-               f"({', '.join(map(str, seeds))}).")
+        s.text(f"Computed results: seed {seeds[0]}." if len(seeds) == 1 else
+               f"Computed results: {len(seeds)} seeds ({', '.join(map(str, seeds))}); few-shot "
+               f"scores are their mean.")
     if c.unranked:
         s.text(f"Not in the rankings (no complete results on the tasks shown): "
                f"{', '.join(c.unranked)}; see the comparison with the published models.")
