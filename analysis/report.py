@@ -51,8 +51,10 @@ def _md_table(df: pd.DataFrame, digits: int) -> str:
 def _html_table(df: pd.DataFrame, digits: int) -> str:
     d = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in d.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v, digits))}</td>" for v in row)
-                   + "</tr>" for row in d.itertuples(index=False))
+    text_cell = ' class="t"'  # words left-aligned, numbers right-aligned
+    rows = "".join("<tr>" + "".join(
+        f"<td{text_cell if isinstance(v, str) else ''}>{html.escape(_fmt(v, digits))}</td>"
+        for v in row) + "</tr>" for row in d.itertuples(index=False))
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
 
 
@@ -61,7 +63,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-w
 padding:1em 2em;color:#222} h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;margin-top:2em}
 nav a{margin-right:1em} table{border-collapse:collapse;font-size:12px;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:right} th{background:#f4f4f4}
-td:first-child,th:first-child{text-align:left} .wide{overflow-x:auto}
+td:first-child,th:first-child,td.t{text-align:left} .wide{overflow-x:auto}
 figure{margin:1em 0} figure img{max-width:100%;height:auto} figcaption,.cap{color:#555;font-size:13px}
 @media print{.wide{overflow:visible} figure{break-inside:avoid}}
 """
