@@ -8,6 +8,7 @@ import xarray as xr
 
 from geneb.analysis.aggregate import (category_scores, macro_micro, present_categories, task_scores,
                                       task_sd)
+from geneb.analysis.provenance import is_mixed, row_sources
 
 _METRIC_LABEL = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
 
@@ -15,16 +16,22 @@ _METRIC_LABEL = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
 def leaderboard_frame(cube: xr.Dataset, metric: str = "mcc") -> pd.DataFrame:
     """One row per (model, regime): macro, micro, then each category's score.
 
-    Columns follow the GENEB release naming: ``macro_MCC``, ``micro_MCC`` and one
-    column per category. Rows are sorted by regime, then by macro score (best first).
+    Columns: model, source (official / submission / computed), params, regime, then the
+    GENEB release naming: ``macro_MCC``, ``micro_MCC`` and one column per category. Rows
+    are sorted by regime, then by macro score (best first).
     """
     label = _METRIC_LABEL.get(metric, metric)
     mm = macro_micro(cube, metric)
     cats = category_scores(cube, metric)
+    models = [str(m) for m in cube["model"].values]
+    source = dict(zip(models, row_sources(cube)))
+    params = dict(zip(models, cube["params"].values.astype(float) if "params" in cube.coords
+                      else [np.nan] * len(models)))
     rows = []
     for regime in [str(r) for r in cube["regime"].values]:
-        for model in [str(m) for m in cube["model"].values]:
-            row = {"model": model, "regime": regime,
+        for model in models:
+            row = {"model": model, "source": source[model], "params": params[model],
+                   "regime": regime,
                    f"macro_{label}": float(mm["macro"].sel(model=model, regime=regime)),
                    f"micro_{label}": float(mm["micro"].sel(model=model, regime=regime)),
                    "n_tasks": int(cube.sizes["task"]),
@@ -65,6 +72,20 @@ def task_frame(cube: xr.Dataset) -> pd.DataFrame:
     return df
 
 
+def _seed_words(cube: xr.Dataset) -> str:
+    """How few-shot scores were averaged, in words (never "mean over 1 seeds")."""
+    seeds = [int(x) for x in cube["seed"].values]
+    own = [x for x in seeds if x >= 0]
+    parts = []
+    if len(own) > 1:
+        parts.append(f"mean over {len(own)} seeds")
+    elif own:
+        parts.append(f"one seed ({own[0]})")
+    if len(own) < len(seeds):  # the published seed, -1
+        parts.append("published means over the release's 5 seeds")
+    return "; ".join(parts)
+
+
 def format_leaderboard(cube: xr.Dataset, metric: str = "mcc") -> str:
     """A readable text leaderboard: macro/micro per regime, then categories (full)."""
     label = _METRIC_LABEL.get(metric, metric)
@@ -80,10 +101,13 @@ def format_leaderboard(cube: xr.Dataset, metric: str = "mcc") -> str:
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     cats = present_categories(cube)
     per_cat = df[df["regime"] == main_regime].set_index("model")[cats].loc[table.index]
+    if is_mixed(cube):  # official rows beside others: say which is which
+        table.insert(1, "source", pd.Series(dict(zip(
+            [str(m) for m in cube["model"].values], row_sources(cube)))).loc[table.index])
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         head = (f"{label} leaderboard: {cube.sizes['model']} models x {cube.sizes['task']} tasks "
                 f"in {len(cats)} categories (macro = mean of category means, "
-                f"micro = mean of tasks; few-shot = mean over {cube.sizes['seed']} seeds)\n")
+                f"micro = mean of tasks; few-shot = {_seed_words(cube)})\n")
         text = head + table.to_string(float_format=lambda v: f"{v:6.3f}") + "\n"
         text += f"\nper-category {label} ({main_regime}):\n"
         text += per_cat.to_string(float_format=lambda v: f"{v:6.3f}") + "\n"

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from geneb.analysis.provenance import OFFICIAL, SOURCE_DESCRIPTION, SUBMISSION
 from geneb.catalog.models import MODELS
 from geneb.catalog.tasks import TASKS
-from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import geneb_version, sha256_bytes
 from geneb.core.registry import did_you_mean
@@ -208,10 +208,72 @@ def _rows_from_submission(doc: dict, source: str) -> list[dict]:
     return rows
 
 
-def _provenance_label(doc_kind: str, doc: dict, official: dict[str, bool], model: str) -> str:
+def _provenance(doc_kind: str, doc: dict, official: dict[str, bool],
+                model: str) -> tuple[str, str]:
+    """(source, note) of a row: ``official`` or ``submission``, and how the file says so."""
     if doc_kind == "submission":
-        return str(doc.get("meta", {}).get("provenance", "submission"))
-    return "official" if official.get(model, True) else "self-reported"
+        return SUBMISSION, str(doc.get("meta", {}).get("provenance") or "self-reported")
+    if official.get(model, True):
+        return OFFICIAL, "GENEB release leaderboard (official)"
+    return SUBMISSION, "GENEB release leaderboard (self-reported, not official)"
+
+
+def _read_docs(paths) -> list[tuple[str, dict, str, str]]:
+    """(kind, document, sha256, where) of each file to import (default: the shipped copy)."""
+    if paths is None:
+        ref = resources.files("geneb.analysis").joinpath(
+            f"data/geneb_release/{RELEASE_FILES['tasks']}")
+        data = ref.read_bytes()
+        return [("release", _read_json_bytes(data, ref.name),
+                 sha256_bytes(gzip.decompress(data)), f"geneb shipped copy ({RELEASE_SOURCE})")]
+    docs = []
+    for p in _expand(paths):
+        kind, doc, sha = _load_path(p)
+        docs.append((kind, doc, sha, str(p)))
+    return docs
+
+
+def _checked_rows(docs, task_ids: list[str], regimes: list[str]) -> list[dict]:
+    """Every (model, regime) row of the documents, checked, with its provenance."""
+    official = {m["model"]: bool(m.get("official", True))
+                for ms in release_json("leaderboard")["data"].values() for m in ms}
+    for kind, doc, _, src in docs:
+        (check_release_doc if kind == "release" else check_submission_doc)(doc, src)
+    rows: list[dict] = []
+    for kind, doc, _, src in docs:
+        new = _rows_from_release(doc, src) if kind == "release" else _rows_from_submission(doc, src)
+        for r in new:
+            r["provenance"], r["provenance_note"] = _provenance(kind, doc, official, r["model"])
+        rows += new
+    known = set(task_ids)
+    for r in rows:
+        if r["regime"] not in regimes:
+            raise InputError(f"unknown regime {r['regime']!r} for model {r['model']!r} in "
+                             f"{r['source']!r}; expected {', '.join(regimes)}")
+        bad = [t for t in r["mcc"] if t not in known]
+        if bad:
+            raise InputError(f"unknown task id {bad[0]!r} in {r['source']!r}."
+                             f"{did_you_mean(bad[0], task_ids)} The release has {len(task_ids)} "
+                             f"tasks (see `geneb tasks list --benchmark geneb`).")
+    return rows
+
+
+def _unique_rows(rows: list[dict], task_ids: list[str]) -> dict[tuple[str, str], dict]:
+    """One row per (model, regime); a duplicate must agree with the first."""
+    by_key: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        key = (r["model"], r["regime"])
+        if key in by_key:
+            old = by_key[key]
+            a = np.array([old["mcc"].get(t, np.nan) for t in task_ids], float)
+            b = np.array([r["mcc"].get(t, np.nan) for t in task_ids], float)
+            if not np.allclose(a, b, atol=1e-9, equal_nan=True):
+                raise InputError(f"model {r['model']!r} ({r['regime']}) is in both "
+                                 f"{old['source']!r} and {r['source']!r} with different scores; "
+                                 f"import one of them")
+            continue
+        by_key[key] = r
+    return by_key
 
 
 def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
@@ -228,7 +290,9 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
     xarray.Dataset
         dims ``(model, task, regime, seed)`` with ``seed = [-1]`` (see
         :data:`PUBLISHED_SEED`); tasks in release order with catalog coords; model coords
-        from the catalog (where known) and the files; a ``source`` model coord.
+        from the catalog (where known) and the files; a ``source`` model coord
+        (``official`` for the release's official rows, ``submission`` for self-reported
+        ones: see :mod:`geneb.analysis.provenance`) and ``source_note`` (the file's words).
 
     Raises
     ------
@@ -237,55 +301,10 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
         objects), unknown task ids, unknown regimes, or one model given twice with
         different values; naming the file and the entry.
     """
-    docs: list[tuple[str, dict, str, str]] = []
-    if paths is None:
-        for which in ("tasks",):
-            ref = resources.files("geneb.analysis").joinpath(
-                f"data/geneb_release/{RELEASE_FILES[which]}")
-            data = ref.read_bytes()
-            docs.append(("release", _read_json_bytes(data, ref.name),
-                         sha256_bytes(gzip.decompress(data)), f"geneb shipped copy ({RELEASE_SOURCE})"))
-    else:
-        for p in _expand(paths):
-            kind, doc, sha = _load_path(p)
-            docs.append((kind, doc, sha, str(p)))
-    official = {m["model"]: bool(m.get("official", True))
-                for ms in release_json("leaderboard")["data"].values() for m in ms}
-    rows: list[dict] = []
-    for kind, doc, _, src in docs:
-        (check_release_doc if kind == "release" else check_submission_doc)(doc, src)
-    for kind, doc, _, src in docs:
-        new = _rows_from_release(doc, src) if kind == "release" else _rows_from_submission(doc, src)
-        for r in new:
-            r["provenance"] = _provenance_label(kind, doc, official, r["model"])
-        rows += new
-    release_ids = release_task_ids()
-    task_ids = list(release_ids)
-    known = set(task_ids)
+    docs = _read_docs(paths)
+    task_ids = release_task_ids()
     regimes = [name for name, _ in GENEB_REGIMES]
-    for r in rows:
-        if r["regime"] not in regimes:
-            raise InputError(f"unknown regime {r['regime']!r} for model {r['model']!r} in "
-                             f"{r['source']!r}; expected {', '.join(regimes)}")
-        bad = [t for t in r["mcc"] if t not in known]
-        if bad:
-            raise InputError(f"unknown task id {bad[0]!r} in {r['source']!r}."
-                             f"{did_you_mean(bad[0], task_ids)} The release has {len(task_ids)} "
-                             f"tasks (see `geneb tasks list --benchmark geneb`).")
-    # one value per (model, regime); a duplicate must agree
-    by_key: dict[tuple[str, str], dict] = {}
-    for r in rows:
-        key = (r["model"], r["regime"])
-        if key in by_key:
-            old = by_key[key]
-            a = np.array([old["mcc"].get(t, np.nan) for t in task_ids], float)
-            b = np.array([r["mcc"].get(t, np.nan) for t in task_ids], float)
-            if not np.allclose(a, b, atol=1e-9, equal_nan=True):
-                raise InputError(f"model {r['model']!r} ({r['regime']}) is in both "
-                                 f"{old['source']!r} and {r['source']!r} with different scores; "
-                                 f"import one of them")
-            continue
-        by_key[key] = r
+    by_key = _unique_rows(_checked_rows(docs, task_ids, regimes), task_ids)
     models = list(dict.fromkeys(m for m, _ in by_key))
     protocol = ProbeProtocol(seeds=(PUBLISHED_SEED,))
     cube = new_cube(models, task_ids, protocol, _model_coords(models, by_key),
@@ -296,6 +315,7 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
             vals = [r[var].get(t) for t in task_ids]
             cube[var].values[mi, :, ri, 0] = [np.nan if v is None else float(v) for v in vals]
     cube["backend"].values[:] = "published"
+    cube["source"].attrs["description"] = SOURCE_DESCRIPTION
     cube.attrs.update({
         "source": "published GENEB results",
         "published_seed_note": PUBLISHED_SEED_NOTE,
@@ -307,7 +327,7 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
 
 def _model_coords(models: list[str], by_key: dict) -> dict[str, list]:
     out = {k: [] for k in ("params", "architecture", "arch_short", "tokenization",
-                           "pretraining_group", "display", "source")}
+                           "pretraining_group", "display", "source", "source_note")}
     for m in models:
         r = next(v for (mm, _), v in by_key.items() if mm == m)
         spec = MODELS.get(m) if m in MODELS else None
@@ -317,6 +337,7 @@ def _model_coords(models: list[str], by_key: dict) -> dict[str, list]:
             out[key].append(getattr(spec, key) if spec else "")
         out["display"].append(r.get("display") or (spec.display if spec else "") or m)
         out["source"].append(r["provenance"])
+        out["source_note"].append(r["provenance_note"])
     return out
 
 
@@ -329,205 +350,18 @@ def _task_coords(task_ids: list[str]) -> dict[str, list]:
             "n_test": [-1] * len(specs)}
 
 
-# --------------------------------------------------------------------------- combining
-
-_FILL = {"mcc": np.nan, "accuracy": np.nan, "f1_macro": np.nan, "fit_seconds": np.nan,
-         "n_train": -1, "n_iter": -1, "converged": False, "fitted": False, "backend": "",
-         "train_rows": -1}
-_MODEL_COORD_DEFAULTS = {"params": np.nan, "architecture": "", "arch_short": "",
-                         "tokenization": "", "pretraining_group": "", "display": "",
-                         "source": "geneb run"}
-
-
-def _scalar(v):
-    return v.item() if hasattr(v, "item") else v
-
-
-def combine_cubes(*cubes: xr.Dataset) -> xr.Dataset:
-    """Put several cubes (e.g. published results and your own run) into one.
-
-    Models must not repeat. Tasks, regimes and seeds are the union; cells a cube did not
-    have are NaN (scores) or the empty value of their variable, so seed means with
-    ``skipna`` are unchanged. Task coords come from the first cube that has the task.
-
-    Returns
-    -------
-    xarray.Dataset, dims (model, task, regime, seed)
-    """
-    if not cubes:
-        raise InputError("combine_cubes needs at least one cube")
-    models = [str(m) for c in cubes for m in c["model"].values]
-    dupes = sorted({m for m in models if models.count(m) > 1})
-    if dupes:
-        raise InputError(f"model(s) {', '.join(dupes)} appear in more than one cube; "
-                         f"drop them from one before combining")
-    tasks = list(dict.fromkeys(str(t) for c in cubes for t in c["task"].values))
-    regime_order = [n for n, _ in GENEB_REGIMES]
-    regimes = sorted({str(r) for c in cubes for r in c["regime"].values},
-                     key=lambda r: (regime_order.index(r) if r in regime_order else 99, r))
-    seeds = sorted({int(s) for c in cubes for s in c["seed"].values})
-    shots = max(int(c.sizes.get("shot", 1)) for c in cubes)
-    task_coord_names = list(dict.fromkeys(k for c in cubes for k, v in c.coords.items()
-                                          if v.dims == ("task",) and k != "task"))
-    task_table: dict[str, dict] = {}
-    for c in cubes:
-        for i, t in enumerate(str(t) for t in c["task"].values):
-            if t not in task_table:
-                task_table[t] = {k: (_scalar(c[k].values[i]) if k in c.coords else None)
-                                 for k in task_coord_names}
-    parts = []
-    for c in cubes:
-        c = c.drop_vars([k for k in task_coord_names if k in c.coords])
-        for k, default in _MODEL_COORD_DEFAULTS.items():
-            if k not in c.coords:
-                c = c.assign_coords({k: ("model", [default] * c.sizes["model"])})
-        c = c.reindex(task=tasks, regime=regimes, seed=seeds, fill_value=_FILL)
-        if "train_rows" in c and c.sizes["shot"] < shots:
-            rows = c["train_rows"].pad(shot=(0, shots - c.sizes["shot"]), constant_values=-1)
-            c = c.drop_vars("train_rows").assign(train_rows=rows)
-        for name in ("converged", "fitted"):
-            c[name] = c[name].astype(bool)
-        c["backend"] = c["backend"].astype(object)
-        parts.append(c)
-    keep = [v for v in parts[0].data_vars if all(v in p for p in parts)]
-    per_model = [p[[v for v in keep if "model" in p[v].dims]] for p in parts]
-    shared = [p[[v for v in keep if "model" not in p[v].dims]] for p in parts]
-    merged = xr.concat(per_model, dim="model", coords="different", compat="equals",
-                       join="exact", combine_attrs="drop")
-    # train_rows (no model dim): take each cube's rows where it has them
-    for name in shared[0].data_vars:
-        arr = shared[0][name].values.copy()
-        for s in shared[1:]:
-            mask = arr == _FILL.get(name, -1)
-            arr[mask] = s[name].values[mask]
-        merged[name] = (shared[0][name].dims, arr)
-    for k in task_coord_names:
-        merged = merged.assign_coords({k: ("task", [task_table[t][k] for t in tasks])})
-    merged.attrs = {"combined_from": [dict(c.attrs) for c in cubes]}
-    if any(PUBLISHED_SEED in [int(s) for s in c["seed"].values] for c in cubes):
-        merged.attrs["published_seed_note"] = PUBLISHED_SEED_NOTE
-    return merged
-
-
-def with_official(cube: xr.Dataset, official: xr.Dataset | None = None) -> xr.Dataset:
-    """Your cube plus the published results, for one report.
-
-    A published model that you also ran keeps its published results under the id
-    ``<model>@published``, so both stay visible.
-    """
-    official = load_official_cube() if official is None else official
-    own = {str(m) for m in cube["model"].values}
-    rename = {m: f"{m}@published" for m in (str(x) for x in official["model"].values) if m in own}
-    if rename:
-        official = official.assign_coords(model=[rename.get(str(m), str(m))
-                                                 for m in official["model"].values])
-    return combine_cubes(official, cube)
-
-
 def load_official_cube() -> xr.Dataset:
     """The shipped official release as a cube (41 models × 100 tasks × 3 regimes)."""
     return import_results(None)
 
 
-# --------------------------------------------------------------------------- export
+# combining cubes and submission export live in their own modules, re-exported here (they
+# import this module's release helpers, so they are imported last)
+from geneb.analysis.combine import combine_cubes, with_official  # noqa: E402
+from geneb.analysis.submission import (to_submission, validate_submission,  # noqa: E402
+                                       write_submission)
 
-def validate_submission(doc: dict) -> None:
-    """Check a submission against the shipped example's schema.
-
-    Raises
-    ------
-    InputError
-        Naming the first missing or malformed field.
-    """
-    example = release_json("example_submission")
-    for key in example:
-        if key not in doc:
-            raise InputError(f"submission lacks {key!r} (the official schema has "
-                             f"{', '.join(example)})")
-    if doc["schema_version"] != example["schema_version"]:
-        raise InputError(f"schema_version {doc['schema_version']!r}; expected "
-                         f"{example['schema_version']!r}")
-    missing_meta = [k for k in example["meta"] if k not in doc["meta"]]
-    if missing_meta:
-        raise InputError(f"submission meta lacks {', '.join(missing_meta)}")
-    if set(doc["results"]) != set(example["results"]):
-        raise InputError(f"submission regimes {sorted(doc['results'])}; expected "
-                         f"{sorted(example['results'])}")
-    want = set(release_task_ids())
-    for regime, tasks in doc["results"].items():
-        missing = sorted(want - set(tasks))
-        if missing:
-            raise InputError(f"submission lacks {len(missing)} task(s) in {regime}: "
-                             f"{', '.join(missing)}")
-        for tid, vals in tasks.items():
-            if tid not in want:
-                raise InputError(f"submission has unknown task {tid!r} in {regime}")
-            if set(vals) != set(METRIC_KEYS.values()):
-                raise InputError(f"{regime}/{tid}: keys {sorted(vals)}; expected MCC, Acc, F1")
-            for k, v in vals.items():
-                if not isinstance(v, (int, float)) or not np.isfinite(v) or not -1 <= v <= 1:
-                    raise InputError(f"{regime}/{tid}/{k} = {v!r} is not a score in [-1, 1]")
-
-
-def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str = "",
-                  submitted_by: str = "", training_data: str = "", zero_shot: bool = False
-                  ) -> dict:
-    """One model of a cube as a submission document in the official schema.
-
-    Cube tasks are matched to release tasks by id (official tasks run by geneb keep the
-    release id). Scores are means over seeds.
-
-    Raises
-    ------
-    InputError
-        When the model is not in the cube, or any release task or regime is missing
-        (the message lists them).
-    """
-    models = [str(m) for m in cube["model"].values]
-    if model not in models:
-        raise InputError(f"model {model!r} is not in the cube.{did_you_mean(model, models)} "
-                         f"Models: {', '.join(models)}")
-    want = release_task_ids()
-    regimes = [n for n, _ in GENEB_REGIMES]
-    have_regimes = [str(r) for r in cube["regime"].values]
-    missing_regimes = [r for r in regimes if r not in have_regimes]
-    if missing_regimes:
-        raise InputError(f"the cube lacks regime(s) {', '.join(missing_regimes)}; a submission "
-                         f"needs {', '.join(regimes)}")
-    means = {var: cube[var].sel(model=model).mean("seed", skipna=True) for var in SCORES}
-    have = {str(t) for t in cube["task"].values}
-    missing = [t for t in want if t not in have or not np.isfinite(
-        means["mcc"].sel(task=t).values).all()] if have else want
-    if missing:
-        raise InputError(f"cannot export {model!r}: {len(missing)} of the {len(want)} GENEB "
-                         f"tasks have no results: {', '.join(missing)}. Run them with "
-                         f"`geneb run --benchmark geneb --models {model}`.")
-    spec = MODELS.get(model) if model in MODELS else None
-    i = models.index(model)
-    params = cube["params"].values[i] if "params" in cube.coords else np.nan
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "model_id": model,
-        "harness_version": f"geneb-{geneb_version()}",
-        "meta": {"display": display or (str(cube["display"].values[i]) if "display" in cube.coords
-                                         else "") or model,
-                 "params": int(params) if np.isfinite(params) else None,
-                 "url": url, "zero_shot": bool(zero_shot),
-                 "training_data": training_data or (spec.pretraining_data if spec else ""),
-                 "provenance": "self-reported (geneb run)",
-                 "submitted_by": submitted_by},
-        "results": {r: {t: {key: float(means[var].sel(task=t, regime=r))
-                            for var, key in METRIC_KEYS.items()} for t in want}
-                    for r in ("full", "10shot", "1shot")},
-    }
-    validate_submission(doc)
-    return doc
-
-
-def write_submission(doc: dict, path: str | Path) -> Path:
-    """Write a submission atomically (nothing half-written on failure)."""
-    validate_submission(doc)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
-    return path
+__all__ = ["PUBLISHED_SEED", "PUBLISHED_SEED_NOTE", "METRIC_KEYS", "RELEASE_FILES",
+           "SCHEMA_VERSION", "release_json", "release_task_ids", "check_release_doc",
+           "check_submission_doc", "import_results", "combine_cubes", "with_official",
+           "load_official_cube", "to_submission", "validate_submission", "write_submission"]

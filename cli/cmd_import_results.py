@@ -13,7 +13,8 @@ from geneb.probe import save_cube
 def add_parser(sub) -> None:
     p = sub.add_parser("import-results", help="read official GENEB results into a result cube",
                        description=__doc__ + "\n\nPublished scores are seed means; they are "
-                       "stored at seed -1.")
+                       "stored at seed -1. Each model's `source` coordinate says official "
+                       "(release leaderboard) or submission (self-reported).")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="leaderboard_tasks.json(.gz), submission JSON files, or folders holding "
                         "them (default: the GENEB release copy shipped with geneb)")
@@ -27,7 +28,11 @@ def run(args: argparse.Namespace) -> int:
     check_cube_out(args.out, args.force)
     cube = import_results(args.paths or None)
     save_cube(cube, args.out)
-    sources = sorted({str(s) for s in cube["source"].values})
+    src = [str(s) for s in cube["source"].values]
+    counts = ", ".join(f"{src.count(s)} {s}" for s in dict.fromkeys(src))
     print(f"imported {cube.sizes['model']} models x {cube.sizes['task']} tasks x "
-          f"{cube.sizes['regime']} regimes ({', '.join(sources)}) -> {args.out}")
+          f"{cube.sizes['regime']} regimes ({counts}) -> {args.out}")
+    if any(s != "official" for s in src):
+        print("reports and rankings use the official rows; add the others with "
+              "`--include submissions` (geneb report / recommend)")
     return 0

@@ -5,9 +5,12 @@ By category (default data: the published GENEB results shipped with geneb)::
     geneb recommend --category "Splice Sites" --regime 10shot --max-params 1e8
 
 For your task, with the models whose embeddings are in a store (quick probes: 10-shot over
-3 seeds and the full train split)::
+3 seeds and the full train split; the intervals resample the task's test rows)::
 
     geneb recommend --task my.csv --store emb.zarr
+
+Rankings by category use the official rows; ``--include submissions`` adds self-reported
+results (marked).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 
 from geneb.analysis.official import load_official_cube
+from geneb.analysis.provenance import INCLUDE_WORDS, parse_include
 from geneb.analysis.recommend import format_recommendation, recommend, recommendation_json
 from geneb.cli.options import (add_layout_args, layout_values, positive_int, task_file_layouts,
                                warn_tasks)
@@ -46,6 +50,10 @@ def add_parser(sub) -> None:
     p.add_argument("--top", type=int, default=None, help="show only the best N")
     p.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
                    help="bootstrap replicates for the intervals (default 1000)")
+    p.add_argument("--include", nargs="+", action="extend", default=[], metavar="KIND",
+                   choices=list(INCLUDE_WORDS),
+                   help="with --category: rank rows besides the official ones too: "
+                        "submissions (self-reported) and/or computed (probed here); marked")
     p.add_argument("--json", action="store_true", help="JSON output for programs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_layout_args(p, path_flags=(), task_flags=("--task-value",), skip=("category",),
@@ -53,8 +61,21 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _task_cube(args: argparse.Namespace):
-    """Embed the user's task with every model in the store and probe it quickly."""
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options the chosen route (--category or --task) would not use."""
+    unused = ([("--results", args.results is not None), ("--include", bool(args.include))]
+              if args.category is None else
+              [("--store", args.store is not None), ("--quiet", args.quiet)])
+    flags = [flag for flag, given in unused if given]
+    if flags:
+        route = "--task (your task is probed here)" if args.category is None else "--category"
+        raise InputError(f"{', '.join(flags)} {'does' if len(flags) == 1 else 'do'} not apply "
+                         f"to {route}; leave {'it' if len(flags) == 1 else 'them'} out")
+
+
+def _task_ranking(args: argparse.Namespace):
+    """Embed the user's task with every model in the store, probe it quickly here and rank
+    the models with intervals over its test rows (and seeds)."""
     layouts = task_file_layouts(args, files=[args.task] if args.task else [], configs=[])
     if len(layouts) != 1:
         raise InputError("give --category, or your task: --task FILE (or --train FILE --test FILE)")
@@ -63,9 +84,13 @@ def _task_cube(args: argparse.Namespace):
     if not args.store.exists():
         raise MissingDataError(f"no embedding store at {str(args.store)!r}; make one with "
                                f"`geneb extract` or `geneb run`")
+    import pandas as pd
+
+    from geneb.analysis.recommend import recommend_task
+    from geneb.analysis.rowboot import task_predictions
     from geneb.catalog.models import MODELS
     from geneb.extract import extract
-    from geneb.probe import ProbeProtocol, run_probes
+    from geneb.probe import ProbeProtocol
     from geneb.store import EmbeddingStore
     from geneb.tasks import load_layout
 
@@ -78,29 +103,35 @@ def _task_cube(args: argparse.Namespace):
     if not models:
         raise MissingDataError(f"the store {str(args.store)!r} has no finished embeddings of a "
                                f"known model{' (unknown: ' + ', '.join(unknown) + ')' if unknown else ''}")
+    if args.regime not in dict(QUICK_REGIMES):
+        raise InputError(f"--regime {args.regime!r}: --task probes "
+                         f"{', '.join(dict(QUICK_REGIMES))} only")
     print(f"geneb recommend: probing {task.task_id} with {len(models)} models", file=sys.stderr)
     extract(store, [MODELS.get(m) for m in models], [task], show_progress=not args.quiet)
     protocol = ProbeProtocol(regimes=QUICK_REGIMES, seeds=QUICK_SEEDS)
-    cube = run_probes(store, models, [task.task_id], protocol=protocol,
-                      show_progress=not args.quiet)
-    return cube, task.task_id
+    pred = task_predictions(store, models, task.task_id, protocol)
+    specs = [MODELS.get(m) for m in models]
+    meta = pd.DataFrame({"display": [s.display or s.model_id for s in specs],
+                         "params": [float(s.params) if s.params else float("nan") for s in specs],
+                         "source": "computed"}, index=models)
+    return recommend_task(pred, meta, regime=args.regime, max_params=args.max_params,
+                          n_boot=args.bootstrap, top=args.top)
 
 
 def run(args: argparse.Namespace) -> int:
+    _check_options(args)
     if args.category is None:
-        cube, task_id = _task_cube(args)
-        table = recommend(cube, tasks=[task_id], regime=args.regime, max_params=args.max_params,
-                          n_boot=args.bootstrap, top=args.top)
-        table.attrs["task"] = task_id
+        table = _task_ranking(args)
     else:
         if layout_values(args):
             raise InputError(f"{', '.join(flag(k) for k in layout_values(args))} read your task "
                              f"file; they are not used with --category (use --task FILE)")
         cube = open_cube(args.results) if args.results else load_official_cube()
         table = recommend(cube, category=args.category, regime=args.regime,
-                          max_params=args.max_params, n_boot=args.bootstrap, top=args.top)
-    table.attrs["source"] = str(args.results) if args.results else (
-        "your task" if args.category is None else "published GENEB results (shipped)")
+                          max_params=args.max_params, n_boot=args.bootstrap, top=args.top,
+                          include=parse_include(args.include))
+    table.attrs["data"] = str(args.results) if args.results else (
+        "your task, probed here" if args.category is None else "published GENEB results (shipped)")
     if args.json:
         print(json.dumps(recommendation_json(table), indent=1))
     else:

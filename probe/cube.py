@@ -72,6 +72,7 @@ def new_cube(model_ids: list[str], task_ids: list[str], protocol: ProbeProtocol,
     coords = {"model": list(model_ids), "task": list(task_ids),
               "regime": list(protocol.regime_names), "seed": list(protocol.seeds)}
     coords.update({k: ("model", v) for k, v in model_coords.items()})
+    coords.setdefault("source", ("model", ["computed"] * len(model_ids)))  # probed here
     coords.update({k: ("task", v) for k, v in task_coords.items()})
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({"geneb_cube_version": 1, "protocol": protocol.as_attrs(),

@@ -52,7 +52,33 @@ def test_report_with_official_and_recommend_for_a_users_task(tmp_path, capsys, t
     doc = json.loads(capsys.readouterr().out)
     assert {r["model"] for r in doc["ranking"]} == {"kmer-3", "kmer-4"}
     assert doc["query"]["task"] == task3_csv.name.split(".")[0]
-    assert all(r["ci_low"] <= r["score"] <= r["ci_high"] for r in doc["ranking"])
+    assert all(r["ci_low"] < r["score"] < r["ci_high"] for r in doc["ranking"])  # test rows
+    assert doc["query"]["resampled"].startswith("test rows")
+    assert {r["source"] for r in doc["ranking"]} == {"computed"}
+
+
+def test_recommend_ranks_official_rows_and_adds_submissions_only_when_asked(capsys):
+    argv = ["recommend", "--category", "Splice Sites", "--max-params", "1e8", "--json",
+            "--bootstrap", "100"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ranking"][0]["model"] == "MutBERT"
+    assert {r["source"] for r in doc["ranking"]} == {"official"}
+    assert "splicebert-1024nt" not in {r["model"] for r in doc["ranking"]}
+    assert doc["query"]["rows"]["left_out"] == {"submission": ["splicebert-1024nt"]}
+    assert main(argv + ["--include", "submissions"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    marked = [r for r in doc["ranking"] if r["model"] == "splicebert-1024nt"]
+    assert len(marked) == 1 and marked[0]["source"] == "submission"
+    assert main(argv[:-3] + ["--bootstrap", "100", "--include", "submissions"]) == 0
+    text = capsys.readouterr().out
+    assert "splicebert-1024nt [submission]" in text and "MutBERT [" not in text
+    for extra, words in ((["--store", "x.zarr"], "--store"), (["--quiet"], "--quiet")):
+        assert main(argv + extra) == 2
+        err = capsys.readouterr().err
+        assert words in err and "--category" in err and len(err.splitlines()) == 1
+    assert main(["recommend", "--task", "t.csv", "--store", "s", "--include", "computed"]) == 2
+    assert "--include does not apply to --task" in capsys.readouterr().err
 
 
 def test_recommend_category_on_the_shipped_results(capsys):
@@ -120,6 +146,7 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     import pandas as pd
 
     from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+    from geneb.analysis.provenance import select_rows
     from geneb.analysis.report import analysis_view
     from geneb.catalog import TASKS
     from geneb.cli.outputs import write_report_files
@@ -141,9 +168,13 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     out = tmp_path / "rep"
     (out).mkdir()
     (out / "leaderboard_other_tasks.csv").write_text("stale\n")
-    text = write_report_files(combined, out)
+    # your models are kept beside the official ones (as `report --with-official` does);
+    # the self-reported splicebert-1024nt is left out by default
+    text = write_report_files(combined, out, keep=["kmer-4", "kmer-5"])
     lb = pd.read_csv(out / "leaderboard.csv")
-    view, dropped = analysis_view(combined)
+    view, dropped = analysis_view(select_rows(combined, keep=["kmer-4", "kmer-5"])[0])
+    assert "splicebert-1024nt" not in set(lb["model"]) and "--include submissions" in text
+    assert set(lb["source"]) == {"official", "computed"}
     # used to be NaN for every model: the published ones have no score on "my_task"
     assert lb["macro_MCC"].notna().all() and dropped == ["kmer-5"]
     assert set(lb["model"]) == {str(m) for m in view["model"].values}

@@ -51,7 +51,10 @@ def test_imported_cube_has_the_cube_dims_and_catalog_coords(official):
         [str(c) for c in official["category"].values]
     evo = official.sel(model="evo-1-131k-base")
     assert str(evo["pretraining_group"].values) == "prokaryotic" and float(evo["params"]) == 7e9
-    assert str(official.sel(model="splicebert-1024nt")["source"].values) == "self-reported"
+    # provenance: "self-reported" used to be the value; now submission, with the file's words
+    assert str(official.sel(model="splicebert-1024nt")["source"].values) == "submission"
+    assert "self-reported" in str(official.sel(model="splicebert-1024nt")["source_note"].values)
+    assert "official" in official["source"].attrs["description"]
     assert int((official["source"] == "official").sum()) == 40
 
 
@@ -134,7 +137,7 @@ def test_published_and_own_results_combine_in_one_cube(tmp_path, official):
                                task_scores(own).values)
     assert np.isnan(task_scores(both).sel(model="kmer-3", task=tids[50])).all()
     assert list(both["category"].values) == list(official["category"].values)
-    assert set(both["source"].values) == {"official", "self-reported", "geneb run"}
+    assert set(both["source"].values) == {"official", "submission", "computed"}
     assert (both["train_rows"].sel(seed=13, task=tids[:5]).values == 3).all()
     assert (both["train_rows"].sel(seed=13, task=tids[5:]).values == -1).all()
     saved = open_cube(save_cube(both, tmp_path / "both.zarr"))

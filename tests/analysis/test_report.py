@@ -33,9 +33,11 @@ def _own_cube():
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
+    """Your two models beside the official ones, and the self-reported submission included:
+    every kind of row, so the marks show in every figure."""
     out = tmp_path_factory.mktemp("report")
     cube = with_official(_own_cube(), load_official_cube())
-    write_report(cube, out, n_boot=100)
+    write_report(cube, out, n_boot=100, keep=("kmer-4", "kmer-5"), include=("submission",))
     return out
 
 
@@ -46,7 +48,12 @@ def test_report_has_every_section_in_html_and_markdown(report_dir):
         assert f'<section id="{sid}">' in page, sid
         assert f'<a id="{sid}"></a>' in md, sid
     assert page.count("data:image/png;base64,") >= 6      # 3 heat maps, scaling, few-shot, 2 stability
-    assert "kmer-4" in page and "yours" in page            # comparison with the published models
+    assert "kmer-4 [computed]" in page and "yours" in page  # comparison with the published models
+    assert "splicebert-1024nt [submission]" in md          # marked wherever it is shown
+    assert "max-height" not in page                        # no scroll box hides rows
+    doc = json.loads((report_dir / "report.json").read_text())
+    assert doc["rows"]["included"] == ["official", "submission", "computed"]
+    assert doc["sources"]["kmer-4"] == "computed" and len(doc["leaderboard"]) == 43
     assert "Spearman" in md and "| model |" in md
     # self-contained: no external resource of any kind
     assert not re.search(r'(src|href)="(?!data:|#)', page)
@@ -163,45 +170,99 @@ _CHECK = """
     return [id, r.height > 20 && r.width > 100 && getComputedStyle(el).display !== 'none'];
   });
   const imgs = Array.from(document.images);
+  const figures = imgs.map(i => {
+    const r = i.getBoundingClientRect();
+    return {alt: i.alt.slice(0, 60), natural: [i.naturalWidth, i.naturalHeight],
+            shown: [r.width, r.height], box: [r.left + window.scrollX, r.top + window.scrollY],
+            right: r.right};
+  });
+  // the leaderboard: every row rendered, nothing clipped by a scroll box
+  const lb = document.querySelector('#leaderboard table');
+  const box = lb.parentElement;
   return {shown: Object.fromEntries(shown), n_images: imgs.length,
           broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).length,
+          figures: figures, viewport: window.innerWidth,
+          leaderboard_rows: lb.tBodies[0].rows.length,
+          leaderboard_header: Array.from(lb.tHead.rows[0].cells).map(c => c.textContent),
+          leaderboard_clipped: box.scrollHeight > box.clientHeight + 1,
           title: document.title, height: document.body.scrollHeight};
 })()
 """
 
 
+_FIGURE_BOX = """
+(() => {
+  const im = document.images[%d];
+  im.scrollIntoView({block: 'start'});
+  const r = im.getBoundingClientRect();
+  return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width,
+          height: r.height};
+})()
+"""
+
+
+def _shot_dir(tmp_path):
+    """Where figure screenshots go: $GENEB_SCREENSHOT_DIR (to look at them) or tmp_path."""
+    where = os.environ.get("GENEB_SCREENSHOT_DIR")
+    path = tmp_path / "shots" if not where else __import__("pathlib").Path(where)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _console_errors(events):
+    return [e for e in events
+            if e.get("method") == "Runtime.exceptionThrown"
+            or (e.get("method") == "Runtime.consoleAPICalled"
+                and e["params"].get("type") in ("error", "assert"))
+            or (e.get("method") == "Log.entryAdded"
+                and e["params"]["entry"].get("level") == "error")]
+
+
 @pytest.mark.slow
-def test_report_renders_in_headless_chromium_without_console_errors(report_dir, tmp_path):
+def test_report_renders_in_headless_chromium_at_1400px_every_figure_at_100_percent(report_dir,
+                                                                                    tmp_path):
+    """Each figure is shown unscaled (100 % zoom) inside a 1400 px window, and screenshotted
+    on its own (GENEB_SCREENSHOT_DIR keeps the PNGs); the leaderboard is shown whole."""
     binary = _browser()
     if binary is None:
         pytest.skip("no Chromium/Chrome found: install Debian's `chromium` "
                     "(apt-get install -y chromium) to run the browser test")
+    shots = _shot_dir(tmp_path)
     cdp = _CDP(binary, tmp_path / "profile")
     try:
         target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             cdp.call(f"{domain}.enable", session=session)
+        cdp.call("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 1200,
+                                                        "deviceScaleFactor": 1, "mobile": False},
+                 session=session)
         cdp.call("Page.navigate", {"url": (report_dir / "report.html").as_uri()}, session=session)
         cdp.wait_event("Page.loadEventFired")
         result = cdp.call("Runtime.evaluate", {"expression": _CHECK % json.dumps(list(SECTION_IDS)),
                                                "returnByValue": True}, session=session)
         state = result["result"]["value"]
-        shot = cdp.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
-                        session=session)
-        (tmp_path / "report.png").write_bytes(base64.b64decode(shot["data"]))  # kept out of the repo
+        for i in range(len(state["figures"])):  # each figure scrolled into view, then shot
+            box = cdp.call("Runtime.evaluate", {"expression": _FIGURE_BOX % i,
+                                                "returnByValue": True},
+                           session=session)["result"]["value"]
+            shot = cdp.call("Page.captureScreenshot", {
+                "format": "png", "clip": {**box, "scale": 1}}, session=session)
+            (shots / f"figure_{i}.png").write_bytes(base64.b64decode(shot["data"]))
         time.sleep(0.5)
         cdp.call("Runtime.evaluate", {"expression": "1"}, session=session)  # flush pending events
     finally:
         cdp.close()
-    errors = [e for e in cdp.events
-              if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Runtime.consoleAPICalled"
-                  and e["params"].get("type") in ("error", "assert"))
-              or (e.get("method") == "Log.entryAdded"
-                  and e["params"]["entry"].get("level") == "error")]
+    errors = _console_errors(cdp.events)
     assert errors == [], errors
     assert all(state["shown"].values()), state["shown"]
-    assert state["n_images"] >= 6 and state["broken"] == 0
+    assert state["viewport"] == 1400 and state["broken"] == 0
+    # 3 heat maps, scaling, few-shot, category-rank heat map, rank intervals
+    assert state["n_images"] == 7, state["figures"]
+    for i, fig in enumerate(state["figures"]):
+        assert fig["shown"][0] == fig["natural"][0], fig      # shown at 100 %: not scaled down
+        assert fig["right"] <= 1400, fig                      # inside the window
+        assert (shots / f"figure_{i}.png").stat().st_size > 5_000, fig
+    assert state["leaderboard_rows"] == 43 and not state["leaderboard_clipped"]
+    assert "params" in state["leaderboard_header"] and "source" in state["leaderboard_header"]
     assert state["title"].startswith("geneb report") and state["height"] > 3000
-    assert (tmp_path / "report.png").stat().st_size > 10_000
