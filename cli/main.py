@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("geneb: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine refused (permissions, disk full): one line too
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"geneb: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 def entry() -> None:

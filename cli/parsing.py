@@ -38,6 +38,18 @@ class GenebParser(argparse.ArgumentParser):
         raise UsageError(self, message)
 
 
+def seconds(text: str) -> float:
+    """argparse ``type`` for a duration: a number of seconds, 0 or more (--lock-timeout)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not allowed; give 0 or more seconds "
+                                         f"(leave the option out to wait without a limit)")
+    return value
+
+
 def parse(parser: GenebParser, argv: list[str] | None) -> argparse.Namespace:
     """``parser.parse_args(argv)``; a usage error raises :class:`UsageError` whose parser
     is the (sub)command parser it concerns."""
