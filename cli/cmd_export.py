@@ -39,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
         model = models[0]
     missing = missing_tasks(cube, model) if model in models else []
     if missing:  # the library says so too; here with the cube's path in the command
-        n = len(release_task_ids())
+        n, have = len(release_task_ids()), cube.sizes["task"]
         raise InputError(f"cannot export {model!r}: a submission needs all {n} GENEB tasks; "
-                         f"this cube has {cube.sizes['task']} tasks, with results for "
-                         f"{n - len(missing)} of them (run `geneb tasks list --missing "
+                         f"this cube has {have} task{'s' if have != 1 else ''}, with results "
+                         f"for {n - len(missing)} of them (run `geneb tasks list --missing "
                          f"{args.cube}` to see which)")
     doc = to_submission(cube, model, display=args.display, url=args.url,
                         submitted_by=args.submitted_by, training_data=args.training_data)
