@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision, batch_size=args.batch_size, device=args.device,
         trust_remote_code=args.trust_remote_code, revision=args.revision)
     models = selected_models(args)  # names, options and layers before any data is read
-    check_request(models, options)
+    check_request(models, options, locate_models=args.scheduler is None)
     check_parent(args.store, "--store", args.parents)
     tasks = selected_tasks(args)
     warn_duplicates(tasks)

@@ -53,18 +53,24 @@ def _check_layers(spec: ModelSpec, layers: tuple, n_states: int | None) -> None:
         return  # the config does not say: checked on the first batch
     for layer in layers:
         if layer != "last" and not -n_states <= int(layer) < n_states:
-            raise InputError(f"model {spec.model_id!r} has hidden states 0..{n_states - 1}; "
-                             f"layer {layer} does not exist (--layers takes last, 0..{n_states - 1} "
-                             f"or -1..-{n_states})")
+            top = n_states - 1
+            raise InputError(f"model {spec.model_id!r} has hidden states 0..{top}; layer "
+                             f"{layer} does not exist (--layers takes last, 0..{top} or "
+                             f"-1..-{n_states})")
 
 
-def check_request(models: Iterable[ModelSpec], options: ExtractOptions | None = None) -> None:
+def check_request(models: Iterable[ModelSpec], options: ExtractOptions | None = None, *,
+                  locate_models: bool = True) -> None:
     """Refuse an extraction that would fail on its own terms, before it starts.
 
     Parameters
     ----------
     models : iterable of ModelSpec
     options : ExtractOptions, optional
+    locate_models : bool
+        Also find each Hugging Face model's config.json (local, cached or on the Hub) and
+        check its layers. False where only the workers of a Dask cluster can reach the
+        models: they check on loading.
 
     Raises
     ------
@@ -80,7 +86,7 @@ def check_request(models: Iterable[ModelSpec], options: ExtractOptions | None = 
     options = options or ExtractOptions()
     _check_used(models, options)
     for spec in models:
-        if spec.family == "hf":
+        if spec.family == "hf" and locate_models:
             _check_layers(spec, options.layers, hidden_states(locate(spec, options).config))
         elif spec.family == "random-init":
             layers = int(with_family_defaults(spec).options["num_hidden_layers"])

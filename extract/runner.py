@@ -83,7 +83,8 @@ def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[Task
         range) units are spread over its workers, which write into the same store.
     """
     models = list(models)
-    check_request(models, options)  # unused options, missing layers, unreachable models
+    # unused options, missing layers, unreachable models (on a cluster: the workers' models)
+    check_request(models, options, locate_models=scheduler is None)
     for task in tasks:  # a changed task source is refused before anything is written
         write_task_table(store, task, check_only=True)
     settings = WriteSettings(dtype, chunk_rows, options)
