@@ -75,6 +75,10 @@ def validate_submission(doc: dict) -> None:
                     raise InputError(f"{regime}/{tid}/{k} = {v!r} is not a score in [-1, 1]")
 
 
+#: Missing tasks an export error lists by name (more are counted, not listed).
+FEW_MISSING = 5
+
+
 def missing_tasks(cube: xr.Dataset, model: str) -> list[str]:
     """The official GENEB task ids (release order) without a result of ``model`` in the
     cube in every regime: what :func:`to_submission` still needs."""
@@ -111,6 +115,10 @@ def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str =
                          f"needs {', '.join(regimes)}")
     means = {var: cube[var].sel(model=model).mean("seed", skipna=True) for var in SCORES}
     missing = missing_tasks(cube, model)
+    if 0 < len(missing) <= FEW_MISSING:
+        raise InputError(f"cannot export {model!r}: {len(missing)} of the {len(want)} GENEB "
+                         f"tasks have no results: {', '.join(missing)}. Run them with "
+                         f"`geneb run --benchmark geneb --models {model}`.")
     if missing:
         raise InputError(f"cannot export {model!r}: a submission needs all {len(want)} GENEB "
                          f"tasks; this cube has {cube.sizes['task']} tasks, with results for "
