@@ -62,8 +62,9 @@ def validate_submission(doc: dict) -> None:
     for regime, tasks in doc["results"].items():
         missing = sorted(want - set(tasks))
         if missing:
-            raise InputError(f"submission lacks {len(missing)} task(s) in {regime}: "
-                             f"{', '.join(missing)}")
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            raise InputError(f"submission lacks {len(missing)} of the {len(want)} GENEB tasks "
+                             f"in {regime} ({', '.join(missing[:3])}{more})")
         for tid, vals in tasks.items():
             if tid not in want:
                 raise InputError(f"submission has unknown task {tid!r} in {regime}")
@@ -72,6 +73,19 @@ def validate_submission(doc: dict) -> None:
             for k, v in vals.items():
                 if not isinstance(v, (int, float)) or not np.isfinite(v) or not -1 <= v <= 1:
                     raise InputError(f"{regime}/{tid}/{k} = {v!r} is not a score in [-1, 1]")
+
+
+#: Missing tasks an export error lists by name (more are counted, not listed).
+FEW_MISSING = 5
+
+
+def missing_tasks(cube: xr.Dataset, model: str) -> list[str]:
+    """The official GENEB task ids (release order) without a result of ``model`` in the
+    cube in every regime: what :func:`to_submission` still needs."""
+    have = {str(t) for t in cube["task"].values}
+    mcc = cube["mcc"].sel(model=model).mean("seed", skipna=True)
+    return [t for t in release_task_ids()
+            if t not in have or not np.isfinite(mcc.sel(task=t).values).all()]
 
 
 def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str = "",
@@ -100,13 +114,17 @@ def to_submission(cube: xr.Dataset, model: str, *, display: str = "", url: str =
         raise InputError(f"the cube lacks regime(s) {', '.join(missing_regimes)}; a submission "
                          f"needs {', '.join(regimes)}")
     means = {var: cube[var].sel(model=model).mean("seed", skipna=True) for var in SCORES}
-    have = {str(t) for t in cube["task"].values}
-    missing = [t for t in want if t not in have or not np.isfinite(
-        means["mcc"].sel(task=t).values).all()] if have else want
-    if missing:
+    missing = missing_tasks(cube, model)
+    if 0 < len(missing) <= FEW_MISSING:
         raise InputError(f"cannot export {model!r}: {len(missing)} of the {len(want)} GENEB "
                          f"tasks have no results: {', '.join(missing)}. Run them with "
                          f"`geneb run --benchmark geneb --models {model}`.")
+    if missing:
+        raise InputError(f"cannot export {model!r}: a submission needs all {len(want)} GENEB "
+                         f"tasks; this cube has {cube.sizes['task']} tasks, with results for "
+                         f"{len(want) - len(missing)} of them (list the missing ones with "
+                         f"`geneb tasks list --missing CUBE`; run them with `geneb run "
+                         f"--benchmark geneb --models {model}`)")
     spec = MODELS.get(model) if model in MODELS else None
     i = models.index(model)
     params = cube["params"].values[i] if "params" in cube.coords else np.nan

@@ -14,7 +14,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from geneb.core.registry import Registry
+from geneb.core.errors import UnknownNameError
+from geneb.core.registry import Registry, close_matches
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,30 @@ _load_builtin()
 
 def get_model(model_id: str) -> ModelSpec:
     """Look up a model by id (raises :class:`UnknownNameError` with suggestions)."""
+    if model_id not in MODELS:
+        raise unknown_model(model_id)
     return MODELS.get(model_id)
+
+
+def unknown_model(name: str) -> UnknownNameError:
+    """The error for a model name that is not registered, offering the registered models
+    whose id, display name, Hugging Face id or its last part (``DNABERT-2-117M``) is close
+    to ``name`` (case-insensitive)."""
+    aliases: dict[str, str] = {}  # alias -> model id; a model's own id first
+    for spec in MODELS.values():
+        aliases.setdefault(spec.model_id, spec.model_id)
+    for spec in MODELS.values():
+        for alias in (spec.display, spec.hf_id, spec.weights_source):
+            if alias and alias not in ("HF", "-"):
+                aliases.setdefault(alias, spec.model_id)
+                aliases.setdefault(alias.rstrip("/").rsplit("/", 1)[-1], spec.model_id)
+    exact = [mid for alias, mid in aliases.items() if alias.lower() == name.lower()]
+    ids = list(dict.fromkeys(exact + [aliases[a] for a in close_matches(name, list(aliases), 6)]))
+    offers = [f"{m!r}" + (f" ({MODELS.get(m).hf_id})" if MODELS.get(m).hf_id else "")
+              for m in ids[:3]]
+    hint = f" Did you mean {', '.join(offers)}?" if offers else ""
+    return UnknownNameError(f"unknown model {name!r}.{hint} List them with `geneb models list`; "
+                            f"a Hugging Face model is given as org/name.")
 
 
 #: Catalog fields that become per-model coordinates of a result cube as they are.
@@ -360,7 +384,7 @@ def resolve_model(name: str, **fields: Any) -> ModelSpec:
         return replace(spec, **fields)
     if "/" in name or name.startswith("hf:"):
         return user_model(name, **fields)
-    return MODELS.get(name)  # unknown: did-you-mean error
+    raise unknown_model(name)
 
 
 def load_model_file(path: str) -> list[ModelSpec]:

@@ -8,19 +8,24 @@ complement) are stored as model variants such as ``MODEL@layer-6``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from geneb.catalog.models import POOLING_KINDS
-from geneb.cli.options import positive_int
-from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
-from geneb.extract import extract
+from geneb.cli.guards import check_parent, removed_on_failure
+from geneb.cli.options import (add_model_args, add_task_args, positive_int, selected_models,
+                               selected_tasks)
+from geneb.cli.parsing import seconds
+from geneb.cli.task_checks import warn_duplicates
 from geneb.extract.options import LONG_MODES, PRECISIONS, ExtractOptions
-from geneb.store import EmbeddingStore
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("extract", help="compute embeddings into a store", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--store", required=True, help="Zarr store folder (created if missing)")
+    p.add_argument("--store", required=True,
+                   help="Zarr store folder (created if missing; its folder must exist)")
+    p.add_argument("--parents", action="store_true",
+                   help="create the missing folders above --store (as mkdir -p)")
     add_task_args(p)
     add_model_args(p)
     p.add_argument("--dtype", choices=("float32", "float16"), default="float32",
@@ -55,25 +60,42 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-rows", type=positive_int, default=None,
                    help="rows per stored chunk, the unit of resumption and distribution")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--lock-timeout", type=seconds, default=None, metavar="SECONDS",
                    help="when another process is writing the same (model, task), give up after "
                         "this long with an error (default: wait until it finishes)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.extract import extract
+    from geneb.extract.preflight import check_request
+    from geneb.store import EmbeddingStore
+
     options = ExtractOptions(
         layers=tuple(args.layers), pooling=args.pooling, long=args.long, window=args.window,
         stride=args.stride, reverse_complement=args.reverse_complement,
         precision=args.precision, batch_size=args.batch_size, device=args.device,
         trust_remote_code=args.trust_remote_code, revision=args.revision)
+    models = selected_models(args)  # names, options and layers before any data is read
+    check_request(models, options, locate_models=args.scheduler is None)
+    check_parent(args.store, "--store", args.parents)
     tasks = selected_tasks(args)
-    models = selected_models(args)
-    store = EmbeddingStore(args.store, mode="a", lock_timeout=args.lock_timeout)
+    warn_duplicates(tasks)
     kw = {"chunk_rows": args.chunk_rows} if args.chunk_rows else {}
-    results = extract(store, models, tasks, dtype=args.dtype, show_progress=not args.quiet,
-                      options=options, scheduler=args.scheduler, **kw)
+    with removed_on_failure(args.store, keep=_holds_chunks):  # a failed first run: no store
+        store = EmbeddingStore(args.store, mode="a", lock_timeout=args.lock_timeout)
+        results = extract(store, models, tasks, dtype=args.dtype, show_progress=not args.quiet,
+                          options=options, scheduler=args.scheduler, **kw)
     for r in results:
         print(f"{r.model_id:30s} {r.task_id:60s} {r.status:8s} {r.n_embedded:7d} seq "
               f"{r.seconds:6.1f} s")
     return 0
+
+
+def _holds_chunks(path: Path) -> bool:
+    """Whether the store at ``path`` holds a finished chunk (worth keeping to resume)."""
+    from geneb.store import EmbeddingStore, tools
+
+    if not (path / "zarr.json").exists():
+        return False
+    return any(e.chunks_done for e in tools.list_arrays(EmbeddingStore(path, mode="r")))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geneb.analysis.official import import_results
-from geneb.cli.guards import check_cube_out
-from geneb.probe import save_cube
+from geneb.cli.guards import check_cube_out, check_parent
 
 
 def add_parser(sub) -> None:
@@ -21,10 +19,16 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="result cube to write (cube.zarr); "
                    "an existing path is refused unless it is a result cube and --force is given")
     p.add_argument("--force", action="store_true", help="replace an existing result cube at --out")
+    p.add_argument("--parents", action="store_true",
+                   help="create the missing folders above --out (as mkdir -p)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.analysis.official import import_results
+    from geneb.probe import save_cube
+
+    check_parent(args.out, "--out", args.parents)
     check_cube_out(args.out, args.force)
     cube = import_results(args.paths or None)
     save_cube(cube, args.out)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geneb.cli.guards import check_cube_out
+from geneb.cli.guards import check_cube_out, check_parent
 from geneb.cli.probe_options import add_probe_args, probe_kwargs
-from geneb.probe import probe_store
 
 
 def add_parser(sub) -> None:
@@ -21,7 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--store", required=True,
                    help="embedding store: folder, packed .zip, or read-only URL (http://, s3://)")
     p.add_argument("--out", type=Path, required=True,
-                   help="result cube to write or extend (cube.zarr)")
+                   help="result cube to write or extend (cube.zarr; its folder must exist)")
+    p.add_argument("--parents", action="store_true",
+                   help="create the missing folders above --out (as mkdir -p)")
     p.add_argument("--models", nargs="+", default=None, help="models (default: all in the store)")
     p.add_argument("--tasks", nargs="+", default=None, help="tasks (default: all in the store)")
     add_probe_args(p)
@@ -30,9 +31,14 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.probe import probe_store
+
+    check_parent(args.out, "--out", args.parents)
     check_cube_out(args.out, force=False, extend=True)
-    cube = probe_store(args.store, args.out, models=args.models, tasks=args.tasks,
+    done = probe_store(args.store, args.out, models=args.models, tasks=args.tasks,
                        show_progress=not args.quiet, **probe_kwargs(args))
-    print(f"wrote {args.out}: {cube.sizes['model']} models x {cube.sizes['task']} tasks "
-          f"({cube.attrs['backend']})")
+    cube = done.cube
+    verb = "wrote" if done.fitted or done.refitted else "nothing to fit in"
+    print(f"{verb} {args.out}: {cube.sizes['model']} models x {cube.sizes['task']} tasks "
+          f"({cube.attrs['backend']}); {done.summary()}")
     return 0

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
 from geneb.cli.outputs import write_report_files
+from geneb.cli.parsing import seconds
+from geneb.cli.task_checks import warn_duplicates
 from geneb.extract import extract
+from geneb.extract.preflight import check_request
 from geneb.cli.probe_options import add_probe_args, probe_kwargs
 from geneb.cli.guards import check_cube_out, check_output_folder
 from geneb.probe import get_backend, open_cube, run_probes
@@ -28,7 +31,7 @@ def add_parser(sub) -> None:
     add_model_args(p)
     add_probe_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--lock-timeout", type=seconds, default=None, metavar="SECONDS",
                    help="when another process is writing the same (model, task) or result cube, "
                         "give up after this long with an error (default: wait until it finishes)")
     p.add_argument("--no-html", action="store_true",
@@ -38,8 +41,10 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    models = selected_models(args)  # names and reachability before any data is read
+    check_request(models)
     tasks = selected_tasks(args)
-    models = selected_models(args)
+    warn_duplicates(tasks)
     probe = probe_kwargs(args)
     engine = get_backend(args.backend, probe["protocol"], device=args.device,
                          exact_reference=args.exact_reference)  # fail before any work

@@ -14,8 +14,11 @@ import argparse
 import json
 import sys
 
+from geneb.cli.guards import check_parent
 from geneb.store import EmbeddingStore
 from geneb.store import tools
+
+_PARENTS = "create the missing folders above OUT (as mkdir -p)"
 
 
 def _mb(n: int | float | None) -> str:
@@ -44,11 +47,13 @@ def add_parser(sub) -> None:
     a = ss.add_parser("pack", help="read-only snapshot as one .zip (or a folder)")
     a.add_argument("store")
     a.add_argument("out", help="OUT.zip (or a new folder)")
+    a.add_argument("--parents", action="store_true", help=_PARENTS)
     a.set_defaults(func=run_pack)
     a = ss.add_parser("merge", help="combine stores (different models/tasks) into OUT")
     a.add_argument("out", help="store folder to create or add to")
     a.add_argument("sources", nargs="+", help="stores to merge in")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.add_argument("--parents", action="store_true", help=_PARENTS)
     a.set_defaults(func=run_merge)
 
 
@@ -103,12 +108,14 @@ def run_du(args: argparse.Namespace) -> int:
 
 
 def run_pack(args: argparse.Namespace) -> int:
+    check_parent(args.out, "OUT", args.parents)
     out = tools.pack(args.store, args.out)
     print(f"wrote {out} ({_mb(tools._folder_bytes(out) if out.is_dir() else out.stat().st_size)})")
     return 0
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    check_parent(args.out, "OUT", args.parents)
     plan = tools.merge(args.out, args.sources, show_progress=not args.quiet)
     for a in plan:
         print(f"{a.action:16s} {a.kind:9s} {a.name}  (from {a.source})")

@@ -43,6 +43,9 @@ def add_parser(sub) -> None:
     lp.add_argument("--benchmark", default=None, choices=(GENEB_BENCHMARK, MINI_BENCHMARK, USER_BENCHMARK),
                     help="only this benchmark (user = tasks added with `geneb tasks add`)")
     lp.add_argument("--home", **home)
+    lp.add_argument("--missing", type=Path, default=None, metavar="CUBE",
+                    help="only the GENEB tasks without results in this result cube (what "
+                         "`geneb export` still needs)")
     lp.set_defaults(func=run_list)
 
     sp = tsub.add_parser("show", help="show one task and its data-quality report")
@@ -100,6 +103,12 @@ def run_list(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["category"] == cat]
     if args.benchmark:
         rows = [r for r in rows if r["benchmark"] == args.benchmark]
+    if args.missing is not None:
+        from geneb.analysis.submission import missing_tasks
+        from geneb.probe import open_cube
+        cube = open_cube(args.missing)
+        missing = {t for m in cube["model"].values for t in missing_tasks(cube, str(m))}
+        rows = [r for r in rows if r["task_id"] in missing]
     df = pd.DataFrame(rows)
     with pd.option_context("display.width", 250, "display.max_colwidth", 80,
                            "display.max_rows", 1000):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from geneb.core.errors import InputError
-from geneb.probe.cube import restore_cube
 
 #: The dims of every result-cube variable (as ``geneb.probe.cube.CELL_DIMS``; read from
 #: the Zarr metadata here so the check loads no data).
@@ -30,6 +32,8 @@ def is_result_cube(path: str | Path) -> bool:
     Only metadata documents are read, so the check is cheap on any size of cube. A cube
     that an interrupted save set aside (``.NAME.old-*``) is restored first.
     """
+    from geneb.probe.cube import restore_cube
+
     path = Path(path)
     restore_cube(path)
     root = _zarr_json(path)
@@ -67,6 +71,8 @@ def check_cube_out(path: str | Path, force: bool, flag: str = "--out",
     InputError
         One line naming the path and what to do.
     """
+    from geneb.probe.cube import restore_cube
+
     path = Path(path)
     check_output_folder(path.parent, "folder of " + flag)
     restore_cube(path)  # a cube that an interrupted save set aside is a cube here
@@ -84,3 +90,55 @@ def check_cube_out(path: str | Path, force: bool, flag: str = "--out",
     if not (force or extend):
         raise InputError(f"{flag} {str(path)!r} already holds a result cube; add --force to "
                          f"replace it, or give another path")
+
+
+def check_parent(path: str | Path, flag: str, parents: bool) -> None:
+    """Refuse an output path whose folder does not exist, as ``mkdir`` does without ``-p``,
+    unless ``parents`` (``--parents``); and a path under a file. URLs are left to the store.
+
+    Raises
+    ------
+    InputError
+        Naming the flag, the path, the missing folder and the fix.
+    """
+    if "://" in str(path):
+        return
+    path = Path(path)
+    check_output_folder(path.parent, f"folder of {flag}")
+    if not parents and not path.parent.exists():
+        raise InputError(f"{flag} {str(path)!r}: folder {str(path.parent)!r} does not exist; "
+                         f"create it first, or add --parents to create it")
+
+
+@contextmanager
+def removed_on_failure(path: str | Path, keep: Callable[[Path], bool]) -> Iterator[None]:
+    """Remove the folder ``path``, and the parents made for it, when the block fails,
+    if it did not exist before the block and ``keep(path)`` is False.
+
+    ``keep`` says whether the folder holds work worth keeping (finished chunks to resume
+    from); when it cannot tell (it raises), the folder is kept. Parents are removed only
+    while empty, so nothing another process put there is touched.
+    """
+    path = Path(path)
+    created = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        if created and "://" not in str(path):
+            _remove_created(path, created[1:], keep)
+        raise
+
+
+def _remove_created(path: Path, parents: list[Path], keep: Callable[[Path], bool]) -> None:
+    if path.exists():
+        try:
+            if keep(path):
+                return
+        except Exception:  # cannot tell what it holds: keep it
+            return
+        shutil.rmtree(path, ignore_errors=True)
+    for folder in parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): stop there
+            break

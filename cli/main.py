@@ -1,41 +1,82 @@
 """``geneb`` command line: one module per subcommand, one library call each.
 
 Exit codes: 0 success, 1 the run failed, 2 usage or input error (one line, no traceback).
+
+Only the module of the command given is imported (``geneb tasks list`` never imports the
+probe or the report code); ``geneb --help`` lists the commands from :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from geneb.cli import (cmd_export, cmd_extract, cmd_import_results, cmd_models, cmd_probe,
-                       cmd_recommend, cmd_report, cmd_run, cmd_store, cmd_tasks)
+from geneb.cli.parsing import GenebParser, UsageError, error_line, parse
 from geneb.core.errors import GenebError
-from geneb.core.provenance import geneb_version
 
-#: Subcommand modules; each has ``add_parser(subparsers)`` setting ``func(args) -> int``.
-COMMANDS = (cmd_run, cmd_extract, cmd_probe, cmd_report, cmd_recommend, cmd_tasks, cmd_models,
-            cmd_store, cmd_import_results, cmd_export)
+#: Command → (module in geneb.cli, help line). Each module has ``add_parser(subparsers)``
+#: setting ``func(args) -> int``, with this help line (a test checks they agree).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("cmd_run", "embed, probe and rank: the whole benchmark in one command"),
+    "extract": ("cmd_extract", "compute embeddings into a store"),
+    "probe": ("cmd_probe", "probe stored embeddings into a result cube"),
+    "report": ("cmd_report", "leaderboard and an HTML/Markdown/JSON report from a result cube"),
+    "recommend": ("cmd_recommend", "rank models for a category or your own task"),
+    "tasks": ("cmd_tasks", "list, show, add and check tasks"),
+    "models": ("cmd_models", "list or show models"),
+    "store": ("cmd_store", "inspect, verify, pack and merge embedding stores"),
+    "import-results": ("cmd_import_results", "read official GENEB results into a result cube"),
+    "export": ("cmd_export", "write a run as a GENEB submission JSON"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from geneb.core.provenance import geneb_version
+        print(f"geneb {geneb_version()}")
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command (``command=None``), or one where only ``command`` has
+    its options (the others, all of them for ``""``, are listed by name and help line,
+    their modules not imported)."""
+    parser = GenebParser(
         prog="geneb",
         description="Embed DNA tasks with genomic foundation models, probe them the GENEB way, "
                     "and compare models by category.")
-    parser.add_argument("--version", action="version", version=f"geneb {geneb_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        module.add_parser(sub)
+    for name, (module, help_line) in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f"geneb.cli.{module}").add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_line, add_help=False)
     return parser
+
+
+def _command_in(argv: list[str]) -> str:
+    """The command named on the command line (its first word not starting with -), or ""
+    when there is none."""
+    first = next((a for a in argv if not a.startswith("-")), "")
+    return first if first in COMMANDS else ""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        args = parse(build_parser(_command_in(argv)), argv)
+    except UsageError as exc:
+        print(f"geneb: error: {error_line(exc)}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
@@ -45,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("geneb: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine refused (permissions, disk full): one line too
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"geneb: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 def entry() -> None:

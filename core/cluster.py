@@ -50,7 +50,7 @@ def client_for(scheduler: Any, n_threads: int) -> tuple[Any, bool]:
         return connect(scheduler), True
     from distributed import Client, LocalCluster
     cluster = LocalCluster(n_workers=1, threads_per_worker=n_threads, processes=False,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.CRITICAL)
     return Client(cluster, set_as_default=False), True
 
 

@@ -19,19 +19,36 @@ from .errors import UnknownNameError
 T = TypeVar("T")
 
 
-def did_you_mean(name: str, candidates: list[str], n: int = 3) -> str:
-    """Return a ``" Did you mean 'a', 'b'?"`` suffix, or ``""`` when nothing is close.
+def close_matches(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    """The candidates closest to ``name``, best first (at most ``n``; may be empty).
 
-    Matching is case-insensitive; substring matches are offered before fuzzy ones.
+    Matching is case-insensitive. Substring matches come first, then candidates whose
+    whole text is close (``difflib`` ratio >= 0.6) or whose beginning is close to the whole
+    name (ratio >= 0.8 against the candidate cut to the name's length, so a typo in the
+    first part of a long id, ``mini.uci_splise``, still finds ``mini.uci_splice.split70-30``).
     """
     lower = {c.lower(): c for c in candidates}
     key = name.lower()
-    hits = [c for lc, c in lower.items() if key and (key in lc or lc in key)]
-    fuzzy = difflib.get_close_matches(key, list(lower), n=n, cutoff=0.6)
-    for lc in fuzzy:
-        if lower[lc] not in hits:
-            hits.append(lower[lc])
-    hits = hits[:n]
+    if not key:
+        return []
+    hits = [c for lc, c in lower.items() if key in lc or lc in key]
+    scored = []
+    for lc, c in lower.items():
+        if c in hits:
+            continue
+        whole = difflib.SequenceMatcher(None, key, lc).ratio()
+        head = (difflib.SequenceMatcher(None, key, lc[:len(key)]).ratio()
+                if len(key) >= 4 and len(lc) > len(key) else 0.0)
+        if whole >= 0.6 or head >= 0.8:
+            scored.append((max(whole, head), c))
+    scored.sort(key=lambda sc: -sc[0])
+    return (hits + [c for _, c in scored])[:n]
+
+
+def did_you_mean(name: str, candidates: list[str], n: int = 3) -> str:
+    """Return a ``" Did you mean 'a', 'b'?"`` suffix, or ``""`` when nothing is close
+    (see :func:`close_matches`)."""
+    hits = close_matches(name, candidates, n)
     if not hits:
         return ""
     return " Did you mean " + ", ".join(repr(h) for h in hits) + "?"

@@ -11,9 +11,34 @@ spreads the work over Dask workers; both write through :mod:`geneb.extract._writ
 Imports :mod:`geneb.store`, :mod:`geneb.tasks`, :mod:`geneb.catalog` and :mod:`geneb.core`.
 """
 
-from .featurizer import FAMILIES, Featurizer, build_featurizer
-from .options import ExtractOptions
-from .runner import ExtractResult, extract, extract_task
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> the submodule defining it; imported on first use (PEP 562), so
+#: ``import geneb.extract.settings`` (``geneb models show``) imports no store or zarr.
+_EXPORTS = {"FAMILIES": "featurizer", "Featurizer": "featurizer",
+            "build_featurizer": "featurizer", "ExtractOptions": "options",
+            "ExtractResult": "runner", "extract": "runner", "extract_task": "runner"}
+
+if TYPE_CHECKING:  # for static tools
+    from .featurizer import FAMILIES, Featurizer, build_featurizer
+    from .options import ExtractOptions
+    from .runner import ExtractResult, extract, extract_task
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __all__ = ["FAMILIES", "Featurizer", "build_featurizer", "ExtractOptions", "ExtractResult",
            "extract", "extract_task"]

@@ -6,79 +6,17 @@ of :data:`~geneb.extract.featurizer.FAMILIES` is :func:`load_hf_featurizer`.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from pathlib import Path
 from typing import Any
 
 from geneb.catalog.models import ModelSpec
-from geneb.core.errors import InputError, MissingDataError
+from geneb.core.errors import MissingDataError
 
 from .hf import HFFeaturizer, autocast_dtype, pick_device
+from .hf_config import check_remote_code, code_sha256, locate
 from .options import ExtractOptions
 
 __all__ = ["load_hf_featurizer", "check_remote_code", "resolve_max_length", "code_sha256"]
-
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-
-
-def _read_config(source: str, revision: str | None, model_id: str) -> dict[str, Any]:
-    """The raw config.json of a local folder or a cached/downloadable Hub repo."""
-    local = Path(source).expanduser()
-    if local.is_dir():
-        path = local / "config.json"
-        if not path.is_file():
-            raise MissingDataError(f"model {model_id!r}: folder {str(local)!r} has no "
-                                   f"config.json (save it with `model.save_pretrained(folder)`)")
-        return json.loads(path.read_text())
-    try:
-        from huggingface_hub import hf_hub_download
-        path = hf_hub_download(source, "config.json", revision=revision)
-    except Exception as exc:  # offline, not cached, unknown repo, unknown revision
-        raise MissingDataError(
-            f"model {model_id!r}: config.json of {source!r}"
-            f"{f' at revision {revision}' if revision else ''} is not in the local Hugging Face "
-            f"cache and cannot be downloaded here ({type(exc).__name__}); download it where "
-            f"there is network (`hf download {source}`) or register a local folder") from None
-    return json.loads(Path(path).read_text())
-
-
-def code_sha256(folder: str) -> str | None:
-    """Hash of the Python files shipped in a local model folder (None when there are none)."""
-    files = sorted(Path(folder).glob("*.py"))
-    if not files:
-        return None
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
-def check_remote_code(spec: ModelSpec, cfg: dict[str, Any], options: ExtractOptions,
-                      source: str, revision: str | None) -> bool:
-    """Whether the model's own code must run; refuses unless allowed and pinned.
-
-    Raises
-    ------
-    InputError
-        The model ships code (``auto_map`` in config.json, or known to) and
-        ``--trust-remote-code`` was not given, or a Hub model is not pinned to a commit.
-    """
-    needs = bool(cfg.get("auto_map")) or spec.trust_remote_code
-    if not needs:
-        return False
-    if not options.trust_remote_code:
-        raise InputError(
-            f"model {spec.model_id!r} ships its own Python code (auto_map in its config.json); "
-            f"geneb runs remote code only with --trust-remote-code and a pinned --revision "
-            f"COMMIT (40-hex); read the code first")
-    if not Path(source).expanduser().is_dir() and not (revision and _COMMIT.match(revision)):
-        raise InputError(
-            f"model {spec.model_id!r} runs remote code, so its revision must be pinned to a "
-            f"40-hex commit (got {revision!r}); pass --revision COMMIT or set revision: in "
-            f"the model file")
-    return True
 
 
 def _model_class(cfg: dict[str, Any], trust: bool):
@@ -128,20 +66,8 @@ def load_hf_featurizer(spec: ModelSpec, options: ExtractOptions | None = None) -
     from transformers import AutoTokenizer
 
     options = options or ExtractOptions()
-    source = spec.option("path") or spec.hf_id
-    if not source:
-        raise MissingDataError(
-            f"model {spec.model_id!r} has no Hugging Face id "
-            f"({spec.supported or spec.weights_source}); download its weights yourself and "
-            f"register the local folder (`--models PATH` or a --model-file)")
-    if spec.supported.startswith("supervised"):
-        raise InputError(f"model {spec.model_id!r}: {spec.supported}; the paper embedded it "
-                         f"with its own code, which geneb's transformers adapter does not run")
-    revision = options.revision or spec.revision
-    if spec.trust_remote_code:  # known to ship code: refuse before touching the network
-        check_remote_code(spec, {}, options, source, revision)
-    cfg = _read_config(source, revision, spec.model_id)
-    trust = check_remote_code(spec, cfg, options, source, revision)
+    found = locate(spec, options)
+    source, revision, cfg, trust = found.source, found.revision, found.config, found.trust
     kw = {"revision": revision, "trust_remote_code": trust}
     half = autocast_dtype(pick_device(options.device), options.precision)
     try:

@@ -23,6 +23,7 @@ from ._writing import (ExtractResult, WriteSettings, finalize, missing_chunks, o
                        pending_tasks, reset_counters, write_chunks, write_task_table)
 from .featurizer import Featurizer, build_featurizer
 from .options import ExtractOptions
+from .preflight import check_request
 
 __all__ = ["ExtractResult", "extract", "extract_task"]
 
@@ -82,6 +83,8 @@ def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[Task
         range) units are spread over its workers, which write into the same store.
     """
     models = list(models)
+    # unused options, missing layers, unreachable models (on a cluster: the workers' models)
+    check_request(models, options, locate_models=scheduler is None)
     for task in tasks:  # a changed task source is refused before anything is written
         write_task_table(store, task, check_only=True)
     settings = WriteSettings(dtype, chunk_rows, options)

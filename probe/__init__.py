@@ -9,13 +9,40 @@ memory planning), :mod:`.cube` (the cube and its cells), :mod:`.protocol`,
 Imports :mod:`geneb.store`, :mod:`geneb.catalog` and :mod:`geneb.core`.
 """
 
-from .backends import get_backend
-from .cube import open_cube, save_cube
-from .fitting import probe_task
-from .protocol import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
-from .runner import run_probes
-from .sampling import few_shot_indices
-from .select import probe_store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> the submodule defining it; imported on first use (PEP 562), so that
+#: ``geneb.probe.protocol`` (the CLI's option defaults) imports no xarray, torch or sklearn.
+_EXPORTS = {"get_backend": "backends", "open_cube": "cube", "save_cube": "cube",
+            "probe_task": "fitting", "GENEB_REGIMES": "protocol", "GENEB_SEEDS": "protocol",
+            "ProbeProtocol": "protocol", "run_probes": "runner", "ProbeRun": "runner",
+            "few_shot_indices": "sampling", "probe_store": "select"}
+
+if TYPE_CHECKING:  # for static tools
+    from .backends import get_backend
+    from .cube import open_cube, save_cube
+    from .fitting import probe_task
+    from .protocol import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
+    from .runner import ProbeRun, run_probes
+    from .sampling import few_shot_indices
+    from .select import probe_store
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __all__ = ["ProbeProtocol", "GENEB_REGIMES", "GENEB_SEEDS", "run_probes", "probe_store",
-           "probe_task", "get_backend", "open_cube", "save_cube", "few_shot_indices"]
+           "ProbeRun", "probe_task", "get_backend", "open_cube", "save_cube",
+           "few_shot_indices"]

@@ -184,12 +184,13 @@ def save_cube(ds: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
-def cube_lock(path: str | Path, timeout: float | None = None) -> FolderLock:
+def cube_lock(path: str | Path, timeout: float | None = None) -> "CubeLock":
     """Exclusive inter-process lock for writing the cube at ``path`` (not yet acquired).
 
-    The lock is a ``flock`` on the file ``.NAME.lock`` next to the cube (created if missing,
-    and left there: the folder itself is replaced by every save). Re-entrant within a process;
-    the operating system drops it when its holder dies.
+    The lock is a ``flock`` on the file ``.NAME.lock`` next to the cube (created when taken:
+    the folder itself is replaced by every save). It stays while there is a cube; the last
+    holder removes it when there is none (a run that wrote nothing leaves nothing).
+    Re-entrant within a process; the operating system drops it when its holder dies.
 
     Parameters
     ----------
@@ -199,11 +200,69 @@ def cube_lock(path: str | Path, timeout: float | None = None) -> FolderLock:
         Seconds to wait for another holder before an ``InputError``; None waits as long as
         it takes (with a message on stderr that it is waiting for ``path``).
     """
-    path = Path(path)
-    lock_file = path.with_name(f".{path.name}.lock")
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    lock_file.touch(exist_ok=True)
-    return FolderLock(str(lock_file), f"result cube {str(path)!r}", timeout)
+    return CubeLock(path, timeout)
+
+
+class CubeLock:
+    """The lock :func:`cube_lock` returns (a context manager, or acquire/release)."""
+
+    #: holds in this process, by lock file: the file is removed only by the last one
+    _depth: dict[str, int] = {}
+
+    def __init__(self, path: str | Path, timeout: float | None = None) -> None:
+        self.path = Path(path)
+        self.file = self.path.with_name(f".{self.path.name}.lock")
+        self.timeout = timeout
+        self._lock: FolderLock | None = None
+
+    def acquire(self) -> "CubeLock":
+        if self._lock is not None:
+            return self
+        while True:  # a lock file its last holder removed while we waited is not the lock
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            self.file.touch(exist_ok=True)
+            try:
+                lock = FolderLock(str(self.file), f"result cube {str(self.path)!r}",
+                                  self.timeout).acquire()
+            except FileNotFoundError:  # removed between touch and open: take the next one
+                continue
+            if _is_current(lock, self.file):
+                break
+            lock.release()
+        key = os.path.abspath(self.file)
+        self._depth[key] = self._depth.get(key, 0) + 1
+        self._lock = lock
+        return self
+
+    def release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is None:
+            return
+        key = os.path.abspath(self.file)
+        self._depth[key] -= 1
+        if not self._depth[key]:
+            del self._depth[key]
+            if not self.path.exists() and not _leftovers(self.path, "old"):
+                self.file.unlink(missing_ok=True)  # no cube to protect: leave nothing behind
+        lock.release()
+
+    def __enter__(self) -> "CubeLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _is_current(lock: FolderLock, file: Path) -> bool:
+    """True when the locked file is still the one at ``file`` (not removed or replaced)."""
+    fd = lock.fileno()
+    if fd is None:  # no flock here (Windows): nothing to compare
+        return True
+    try:
+        now, held = os.stat(file), os.fstat(fd)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _leftovers(path: Path, kind: str) -> list[Path]:

@@ -38,7 +38,7 @@ from .cube import (FINGERPRINTS, check_compatible, cube_lock, filled, forget_cha
                    share_full_fits, task_coords, write_cells)
 from .protocol import ProbeProtocol
 
-__all__ = ["RunSettings", "RunPlan", "run_probes"]
+__all__ = ["RunSettings", "RunPlan", "ProbeRun", "run_probes", "run_counted"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,29 @@ class RunPlan:
     settings: RunSettings
 
 
+@dataclass(frozen=True)
+class ProbeRun:
+    """What a run did: the cube, and the cells of its (model, task) pairs it found filled,
+    fitted, and fitted again because their embeddings or task changed.
+
+    Attributes
+    ----------
+    cube : xarray.Dataset
+    present, fitted, refitted : int
+        Cells (model × task × regime × seed) of the run's pairs and protocol.
+    """
+
+    cube: xr.Dataset
+    present: int = 0
+    fitted: int = 0
+    refitted: int = 0
+
+    def summary(self) -> str:
+        """``N cells already present, M fitted, K refitted (changed embeddings)``."""
+        return (f"{self.present} cells already present, {self.fitted} fitted, "
+                f"{self.refitted} refitted (changed embeddings)")
+
+
 def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
                out: str | Path | None = None, pairs: list[tuple[str, str]] | None = None,
                **settings: Any) -> xr.Dataset:
@@ -141,6 +164,13 @@ def run_probes(store: EmbeddingStore, model_ids: list[str], task_ids: list[str],
     xarray.Dataset
         The cube (with ``out``: the whole saved cube, old cells included).
     """
+    return run_counted(store, model_ids, task_ids, out=out, pairs=pairs, **settings).cube
+
+
+def run_counted(store: EmbeddingStore, model_ids: list[str], task_ids: list[str], *,
+                out: str | Path | None = None, pairs: list[tuple[str, str]] | None = None,
+                **settings: Any) -> ProbeRun:
+    """:func:`run_probes`, also saying how many cells it found, fitted and refitted."""
     config = RunSettings.of(**settings)
     engine = config.fit.make()
     model_ids, task_ids = list(dict.fromkeys(model_ids)), list(dict.fromkeys(task_ids))
@@ -190,23 +220,38 @@ def _fresh_cube(plan: RunPlan, engine: ProbeBackend,
     return cube
 
 
-def _with_existing(plan: RunPlan, engine: ProbeBackend, cube: xr.Dataset) -> xr.Dataset:
+def _with_existing(plan: RunPlan, engine: ProbeBackend,
+                   cube: xr.Dataset) -> tuple[xr.Dataset, np.ndarray | None]:
     """``cube`` merged into the one already at ``out`` (if any): changed pairs emptied,
-    full fits shared with new seeds. Called under the cube's lock."""
+    full fits shared with new seeds; and the cells emptied (None without a cube at
+    ``out``). Called under the cube's lock."""
     out, protocol = plan.out, plan.settings.protocol
     if out is None:
-        return cube
+        return cube, None
     restore_cube(out)  # a cube that an interrupted save set aside
     if not Path(out).exists():
-        return cube
+        return cube, None
     existing = open_cube(out)
     check_compatible(existing, protocol, engine.name, out)
     prints = cube.attrs[FINGERPRINTS]
     cube = merge_into(existing, cube)
     cube.attrs["backend"] = engine.name
+    before = filled(cube).values.copy()
     forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
     share_full_fits(cube, protocol)
-    return cube
+    return cube, before & ~filled(cube).values
+
+
+def _plan_cells(plan: RunPlan, cube: xr.Dataset) -> np.ndarray:
+    """True for the cells of the plan's pairs, regimes and seeds (dims as ``filled``)."""
+    mask = np.zeros(filled(cube).shape, dtype=bool)
+    protocol = plan.settings.protocol
+    idx = {dim: cube.indexes[dim] for dim in ("model", "task", "regime", "seed")}
+    regimes = [idx["regime"].get_loc(r) for r in protocol.regime_names]
+    seeds = [idx["seed"].get_loc(s) for s in protocol.seeds]
+    for m, t in plan.pairs:
+        mask[idx["model"].get_loc(m), idx["task"].get_loc(t)][np.ix_(regimes, seeds)] = True
+    return mask
 
 
 def _jobs(plan: RunPlan, cube: xr.Dataset,
@@ -227,33 +272,42 @@ def _jobs(plan: RunPlan, cube: xr.Dataset,
     return jobs
 
 
-def _run(plan: RunPlan, engine: ProbeBackend, pending: PendingClient) -> xr.Dataset:
-    """:func:`run_probes` once its inputs are named and its cluster is on its way."""
+def _run(plan: RunPlan, engine: ProbeBackend, pending: PendingClient) -> ProbeRun:
+    """:func:`run_counted` once its inputs are named and its cluster is on its way."""
     tables, slices = _read_inputs(plan)
     cube = _fresh_cube(plan, engine, tables)
     out, config = plan.out, plan.settings
     lock = cube_lock(out, config.lock_timeout) if out is not None else contextlib.nullcontext()
     with lock:  # one run at a time on a cube: a second waits, then finds its cells filled
-        cube = _with_existing(plan, engine, cube)
+        cube, emptied = _with_existing(plan, engine, cube)
+        cells = _plan_cells(plan, cube)
+        had = filled(cube).values & cells
         jobs = _jobs(plan, cube, slices)
-        if not jobs:
-            if out is not None and not Path(out).exists():
-                save_cube(cube, out)
+        if jobs:
+            _fit_jobs(plan, cube, jobs, (tables, slices), (engine, pending))
+        else:
             pending.discard()
-            return cube
-        held = {(m, t): held_bytes(tables[t], slices[m, t].shape, slices[m, t].itemsize, todo,
-                                   config.protocol) for m, t, todo in jobs}
-        bundles = bundle_jobs(jobs, held, max(slices[m, t].nbytes for m, t, _ in jobs),
-                              pending.n_threads,
-                              max_pairs=1 if not engine.batches_across_tasks else config.bundle_max)
-        bundles = [[(m, t, todo, tables[t]) for m, t, todo in b] for b in bundles]
-        client, owned = pending.get()  # an unreachable scheduler: nothing saved
-        try:
-            _fit_bundles(plan, cube, bundles, client, f"probe ({engine.name})")
-        finally:
-            if owned:
-                close(client)
-        return cube
+        new = filled(cube).values & cells & ~had
+        refit = new & emptied if emptied is not None else np.zeros_like(new)
+        return ProbeRun(cube, int(had.sum()), int((new & ~refit).sum()), int(refit.sum()))
+
+
+def _fit_jobs(plan: RunPlan, cube: xr.Dataset, jobs: list, inputs: tuple,
+              how: tuple[ProbeBackend, PendingClient]) -> None:
+    """Bundle the jobs and fit them on the cluster, writing their cells into ``cube``."""
+    (tables, slices), (engine, pending), config = inputs, how, plan.settings
+    held = {(m, t): held_bytes(tables[t], slices[m, t].shape, slices[m, t].itemsize, todo,
+                               config.protocol) for m, t, todo in jobs}
+    bundles = bundle_jobs(jobs, held, max(slices[m, t].nbytes for m, t, _ in jobs),
+                          pending.n_threads,
+                          max_pairs=1 if not engine.batches_across_tasks else config.bundle_max)
+    bundles = [[(m, t, todo, tables[t]) for m, t, todo in b] for b in bundles]
+    client, owned = pending.get()  # an unreachable scheduler: nothing saved
+    try:
+        _fit_bundles(plan, cube, bundles, client, f"probe ({engine.name})")
+    finally:
+        if owned:
+            close(client)
 
 
 def _fit_bundles(plan: RunPlan, cube: xr.Dataset, bundles: list[list[tuple]], client: Any,
@@ -263,8 +317,8 @@ def _fit_bundles(plan: RunPlan, cube: xr.Dataset, bundles: list[list[tuple]], cl
     from distributed import as_completed
 
     out, config = plan.out, plan.settings
-    if out is not None:
-        save_cube(cube, out)
+    existed = out is not None and Path(out).exists()
+    wrote = False  # a run that fits no cell leaves no new cube behind
     bar = tqdm(total=sum(len(b) for b in bundles), desc=desc, unit="model×task",
                disable=not config.show_progress, leave=False)
     try:
@@ -278,13 +332,14 @@ def _fit_bundles(plan: RunPlan, cube: xr.Dataset, bundles: list[list[tuple]], cl
             for fut in as_completed(futures):
                 for (m, t), cells in fut.result().items():
                     write_cells(cube, m, t, cells)
+                    wrote = True
                     bar.update(1)
                 if out is not None and time.monotonic() - last_save >= config.checkpoint_seconds:
                     save_cube(cube, out)
                     last_save = time.monotonic()
     finally:
         bar.close()
-        if out is not None:
+        if out is not None and (wrote or existed):
             save_cube(cube, out)  # what finished is kept, even on an error or Ctrl-C
 
 

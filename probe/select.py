@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import xarray as xr
-
 from geneb.core.errors import InputError, UnknownNameError
 from geneb.core.registry import did_you_mean
 from geneb.store import EmbeddingStore
 
-from .runner import RunSettings, run_probes
+from .runner import ProbeRun, RunSettings, run_counted
 
 __all__ = ["select_pairs", "probe_store"]
 
@@ -63,7 +61,7 @@ def select_pairs(store: EmbeddingStore, models: list[str] | None = None,
 
 
 def probe_store(store: str | Path, out: str | Path, *, models: list[str] | None = None,
-                tasks: list[str] | None = None, **settings: Any) -> xr.Dataset:
+                tasks: list[str] | None = None, **settings: Any) -> ProbeRun:
     """Probe the complete embeddings of a store into the cube at ``out`` (extended).
 
     The backend and device are checked before the store is opened.
@@ -78,8 +76,13 @@ def probe_store(store: str | Path, out: str | Path, *, models: list[str] | None 
         See :func:`select_pairs`.
     **settings
         As for :func:`~geneb.probe.runner.run_probes`.
+
+    Returns
+    -------
+    ProbeRun
+        The cube (``.cube``) and the cells found filled, fitted and refitted.
     """
     RunSettings.of(**settings).fit.make()  # a bad backend or device: fail before any work
     opened = EmbeddingStore(store, mode="r")
     models, tasks, pairs = select_pairs(opened, models, tasks)
-    return run_probes(opened, models, tasks, pairs=pairs, out=out, **settings)
+    return run_counted(opened, models, tasks, pairs=pairs, out=out, **settings)

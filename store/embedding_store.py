@@ -134,7 +134,8 @@ class EmbeddingStore:
         path = layout.task_path(task_id)
         grp = self.root[path]
         attrs = check_attrs(dict(grp.attrs), path)
-        arrays = {name: check_array(open_checked(grp, name, path), f"{path}/{name}")[:]
+        arrays = {name: _read_whole(check_array(open_checked(grp, name, path),
+                                                f"{path}/{name}"), f"{path}/{name}", self.path)
                   for name in TABLE_ARRAYS}
         sums = attrs.get("checksums")
         if isinstance(sums, dict):
@@ -381,6 +382,16 @@ class EmbeddingStore:
                                            f"where it lives; refused")
                 out.append((m, t, attrs.get("status", layout.STATUS_INCOMPLETE)))
         return sorted(out)
+
+
+def _read_whole(arr: zarr.Array, where: str, store: str) -> np.ndarray:
+    """All of a small array; a chunk that cannot be decoded is a refusal naming it."""
+    try:
+        return arr[:]
+    except Exception as exc:  # codec errors surface as several exception types
+        raise StoreFormatError(f"task table {where} in {store!r} cannot be decoded "
+                               f"({type(exc).__name__}: {exc}); run `geneb store verify "
+                               f"{store}`") from None
 
 
 def _members(group: zarr.Group, where: str) -> list[tuple[str, zarr.Group]]:

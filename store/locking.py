@@ -89,6 +89,10 @@ class FolderLock:
     def held(self) -> bool:
         return self._fd is not None
 
+    def fileno(self) -> int | None:
+        """The descriptor of the locked folder or file while held (None otherwise)."""
+        return self._fd
+
     def __enter__(self) -> "FolderLock":
         return self.acquire()
 

@@ -76,3 +76,20 @@ def test_run_with_other_probe_settings_is_refused_before_extracting(tmp_path, ta
     assert main(["run", *common, "--models", "kmer-4", "--C", "0.5"]) == 2
     assert "C=1.0" in _last_err(capsys)
     assert EmbeddingStore(out / "emb.zarr").embeddings() == [("kmer-3", "tiny_motif", "complete")]
+
+
+def test_export_of_a_cube_without_the_official_tasks_says_how_many_and_where_to_look(
+        partial_store, tmp_path, capsys):
+    cube = tmp_path / "c.zarr"
+    assert main(["probe", "--store", str(partial_store), "--out", str(cube), "--quiet",
+                 "--exact-reference", "--models", "kmer-3"]) == 0
+    capsys.readouterr()
+    assert main(["export", "--cube", str(cube), "--submission", str(tmp_path / "s.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"geneb: error: cannot export 'kmer-3': a submission needs all 100 GENEB "
+                   f"tasks; this cube has 2 tasks, with results for 0 of them (run `geneb "
+                   f"tasks list --missing {cube}` to see which)")
+    assert not (tmp_path / "s.json").exists()
+    assert main(["tasks", "list", "--missing", str(cube)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith("100 tasks") and "geneb-mini" not in out
