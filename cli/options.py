@@ -31,6 +31,11 @@ LOAD_FIELDS = ("ambiguity", "max_train", "subsample_seed")
 _YAML = (".yaml", ".yml")
 
 
+def command_line() -> str:
+    """This invocation as typed (``geneb run --out x``), for ``run_info.json``."""
+    return " ".join(["geneb", *sys.argv[1:]])
+
+
 def positive_int(text: str) -> int:
     """argparse ``type`` for counts that must be at least 1 (--bootstrap, --workers, ...)."""
     try:
