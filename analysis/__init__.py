@@ -12,7 +12,7 @@ Imports :mod:`geneb.probe`, :mod:`geneb.store`, :mod:`geneb.catalog` and :mod:`g
 
 from __future__ import annotations
 
-from importlib import import_module
+from geneb.core.lazy import lazy_exports
 
 #: Public name → the module (in this package) that defines it.
 _EXPORTS = {
@@ -36,14 +36,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
