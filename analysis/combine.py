@@ -1,17 +1,16 @@
-"""Published and own results in one cube: :func:`combine_cubes` and :func:`with_official`.
-
-(Re-exported by :mod:`geneb.analysis.official`.)
-"""
+"""Published and own results in one cube: :func:`combine_cubes` and :func:`with_official`."""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
-from geneb.analysis.official import PUBLISHED_SEED, PUBLISHED_SEED_NOTE, load_official_cube
-from geneb.analysis.provenance import COMPUTED, SOURCE_DESCRIPTION, with_sources
 from geneb.core.errors import InputError
 from geneb.probe.protocol import GENEB_REGIMES
+
+from .official import load_official_cube
+from .provenance import COMPUTED, SOURCE_DESCRIPTION, with_sources
+from .release_schema import PUBLISHED_SEED, PUBLISHED_SEED_NOTE
 
 
 _FILL = {"mcc": np.nan, "accuracy": np.nan, "f1_macro": np.nan, "fit_seconds": np.nan,
@@ -107,3 +106,6 @@ def with_official(cube: xr.Dataset, official: xr.Dataset | None = None) -> xr.Da
         official = official.assign_coords(model=[rename.get(str(m), str(m))
                                                  for m in official["model"].values])
     return combine_cubes(official, cube)
+
+
+__all__ = ["combine_cubes", "with_official"]

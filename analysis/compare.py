@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories
+from .aggregate import category_scores, macro_micro, present_categories
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories
+from .aggregate import category_scores, macro_micro, present_categories
 
 _ORDER = ("full", "10shot", "1shot")
 

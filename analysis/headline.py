@@ -16,10 +16,10 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from geneb.analysis.aggregate import category_scores, macro_micro
-from geneb.analysis.compare import PAPER_PAIRS, MatchedPair, matched_comparisons
-from geneb.analysis.fewshot import category_winners
-from geneb.analysis.scaling import DEFAULT_EXCLUDED_GROUPS, model_table
+from .aggregate import category_scores, macro_micro
+from .compare import PAPER_PAIRS, MatchedPair, matched_comparisons
+from .fewshot import category_winners
+from .scaling import DEFAULT_EXCLUDED_GROUPS, model_table
 
 #: Default size limit of "best model under N parameters" (100M).
 DEFAULT_MAX_PARAMS = 1e8

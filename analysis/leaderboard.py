@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.aggregate import (category_scores, macro_micro, present_categories, task_scores,
-                                      task_sd)
-from geneb.analysis.provenance import is_mixed, row_sources
+from .aggregate import (category_scores, macro_micro, present_categories, task_scores,
+                        task_sd)
+from .provenance import is_mixed, row_sources
 
 _METRIC_LABEL = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
 

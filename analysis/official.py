@@ -1,10 +1,13 @@
-"""Official GENEB results in and out: the shipped release, import into a cube, submission export.
+"""Official GENEB results in: the shipped release files, and importing them into a cube.
 
 The GENEB release publishes, per regime and model, one score per task that is already the
 mean over the five few-shot seeds. Imported cubes therefore hold a single seed coordinate,
-:data:`PUBLISHED_SEED` (``-1``, "published mean over seeds"), so they have the same dims as
-geneb's own cubes and combine with them (:func:`combine_cubes`); every analysis averages over
-seeds with ``skipna``, so a published model and a model geneb ran sit side by side.
+:data:`~geneb.analysis.release_schema.PUBLISHED_SEED` (``-1``, "published mean over
+seeds"), so they have the same dims as geneb's own cubes and combine with them
+(:func:`geneb.analysis.combine.combine_cubes`); every analysis averages over seeds with
+``skipna``, so a published model and a model geneb ran sit side by side. The schema and its
+checks are in :mod:`~geneb.analysis.release_schema`; export is
+:mod:`~geneb.analysis.submission`.
 """
 
 from __future__ import annotations
@@ -18,27 +21,21 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from geneb.analysis.provenance import OFFICIAL, SOURCE_DESCRIPTION, SUBMISSION
-from geneb.catalog.models import MODELS
-from geneb.catalog.tasks import TASKS
+from geneb.catalog import TASKS, model_coords
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import geneb_version, sha256_bytes
 from geneb.core.registry import did_you_mean
 from geneb.probe.cube import SCORES, new_cube
 from geneb.probe.protocol import GENEB_REGIMES, ProbeProtocol
 
-#: Seed coordinate of published values (the release reports the mean over its 5 seeds).
-PUBLISHED_SEED = -1
-PUBLISHED_SEED_NOTE = ("seed = -1 holds the published mean over the release's seeds "
-                       "(13, 17, 42, 123, 997); per-seed values are not published.")
-#: cube variable → key in the release files.
-METRIC_KEYS = {"mcc": "MCC", "accuracy": "Acc", "f1_macro": "F1"}
+from .provenance import OFFICIAL, SOURCE_DESCRIPTION, SUBMISSION
+from .release_schema import (METRIC_KEYS, PUBLISHED_SEED, PUBLISHED_SEED_NOTE,
+                             check_release_doc, check_submission_doc)
+
 #: Files shipped in ``geneb.analysis`` (``data/geneb_release``).
 RELEASE_FILES = {"leaderboard": "leaderboard.json.gz", "tasks": "leaderboard_tasks.json.gz",
                  "example_submission": "splicebert-1024nt.json"}
 RELEASE_SOURCE = "github.com/darlednik/GENEB @ 9642d481e40c0af23995dcd162b779613f789f97"
-#: Submission schema version this geneb writes and reads.
-SCHEMA_VERSION = "1.0"
 
 
 def _read_json_bytes(data: bytes, name: str) -> dict:
@@ -93,97 +90,6 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-#: Allowed range of each published metric.
-_METRIC_RANGE = {"MCC": (-1.0, 1.0), "Acc": (0.0, 1.0), "F1": (0.0, 1.0)}
-
-
-def _bad(source: str, where: str, what: str) -> InputError:
-    return InputError(f"{source!r}: {where} {what}; fix that entry or leave it out (missing "
-                      f"tasks are allowed)")
-
-
-def _check_score(value: object, key: str, source: str, where: str) -> None:
-    """A published score is null (missing) or a finite number in the metric's range."""
-    if value is None:
-        return
-    lo, hi = _METRIC_RANGE[key]
-    if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or not np.isfinite(value) or not lo <= value <= hi):
-        raise _bad(source, f"{where} = {value!r}", f"is not a number in [{lo:g}, {hi:g}] ({key})")
-
-
-def _check_params(value: object, source: str, where: str) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                              or not np.isfinite(value) or value < 0):
-        raise _bad(source, f"{where} = {value!r}", "is not a parameter count (a number >= 0)")
-
-
-def _check_task_scores(tasks: object, keys: Sequence[str], source: str, where: str) -> None:
-    if not isinstance(tasks, dict):
-        raise _bad(source, where, f"is a {type(tasks).__name__}, not an object of task id -> "
-                                  f"scores")
-    for tid, vals in tasks.items():
-        if len(keys) == 1:  # release: task id -> one metric's value
-            _check_score(vals, keys[0], source, f"{where}/{tid}")
-            continue
-        if not isinstance(vals, dict):
-            raise _bad(source, f"{where}/{tid}", f"is a {type(vals).__name__}, not an object "
-                                                 f"with {', '.join(keys)}")
-        for k, v in vals.items():
-            if k not in keys:
-                raise _bad(source, f"{where}/{tid}", f"has key {k!r}; expected {', '.join(keys)}")
-            _check_score(v, k, source, f"{where}/{tid}/{k}")
-
-
-def check_release_doc(doc: dict, source: str) -> None:
-    """Types and ranges of a ``leaderboard_tasks.json`` document, before importing it.
-
-    Raises
-    ------
-    InputError
-        One line naming ``source`` and the first malformed entry.
-    """
-    if not isinstance(doc.get("data"), dict):
-        raise _bad(source, "data", "is not an object of regime -> models")
-    for regime, models in doc["data"].items():
-        if not isinstance(models, list):
-            raise _bad(source, f"data/{regime}", "is not a list of models")
-        for i, m in enumerate(models):
-            where = f"data/{regime}[{i}]"
-            if not isinstance(m, dict) or not isinstance(m.get("model"), str) or not m["model"]:
-                raise _bad(source, where, "has no model id (\"model\": a non-empty string)")
-            where = f"data/{regime}/{m['model']}"
-            _check_params(m.get("params"), source, f"{where}/params")
-            for key in METRIC_KEYS.values():
-                if f"task_{key}" not in m:
-                    raise _bad(source, where, f"lacks task_{key}")
-                _check_task_scores(m[f"task_{key}"], [key], source, f"{where}/task_{key}")
-
-
-def check_submission_doc(doc: dict, source: str) -> None:
-    """Types and ranges of a submission document, before importing it (tasks may be missing;
-    :func:`validate_submission` is the complete check for exporting).
-
-    Raises
-    ------
-    InputError
-        One line naming ``source`` and the first malformed entry.
-    """
-    if not isinstance(doc.get("model_id"), str) or not doc["model_id"]:
-        raise _bad(source, f"model_id = {doc.get('model_id')!r}", "is not a non-empty string")
-    meta = doc.get("meta", {})
-    if not isinstance(meta, dict):
-        raise _bad(source, "meta", f"is a {type(meta).__name__}, not an object")
-    _check_params(meta.get("params"), source, "meta/params")
-    if not isinstance(meta.get("display", ""), str):
-        raise _bad(source, f"meta/display = {meta['display']!r}", "is not a string")
-    if not isinstance(doc["results"], dict):
-        raise _bad(source, "results", f"is a {type(doc['results']).__name__}, not an object of "
-                                      f"regime -> task id -> scores")
-    for regime, tasks in doc["results"].items():
-        _check_task_scores(tasks, list(METRIC_KEYS.values()), source, f"results/{regime}")
 
 
 def _rows_from_release(doc: dict, source: str) -> list[dict]:
@@ -326,18 +232,13 @@ def import_results(paths: Sequence[str | Path] | None = None) -> xr.Dataset:
 
 
 def _model_coords(models: list[str], by_key: dict) -> dict[str, list]:
-    out = {k: [] for k in ("params", "architecture", "arch_short", "tokenization",
-                           "pretraining_group", "display", "source", "source_note")}
-    for m in models:
-        r = next(v for (mm, _), v in by_key.items() if mm == m)
-        spec = MODELS.get(m) if m in MODELS else None
-        params = r.get("params") or (spec.params if spec else None)
-        out["params"].append(float(params) if params else np.nan)
-        for key in ("architecture", "arch_short", "tokenization", "pretraining_group"):
-            out[key].append(getattr(spec, key) if spec else "")
-        out["display"].append(r.get("display") or (spec.display if spec else "") or m)
-        out["source"].append(r["provenance"])
-        out["source_note"].append(r["provenance_note"])
+    """The catalog's model coords, with the files' params and display names over them, and
+    each model's provenance (``source``, ``source_note``)."""
+    first = {m: next(v for (mm, _), v in by_key.items() if mm == m) for m in models}
+    out = model_coords(models, params={m: r.get("params") for m, r in first.items()},
+                       display={m: r.get("display") for m, r in first.items()})
+    out["source"] = [first[m]["provenance"] for m in models]
+    out["source_note"] = [first[m]["provenance_note"] for m in models]
     return out
 
 
@@ -355,13 +256,18 @@ def load_official_cube() -> xr.Dataset:
     return import_results(None)
 
 
-# combining cubes and submission export live in their own modules, re-exported here (they
-# import this module's release helpers, so they are imported last)
-from geneb.analysis.combine import combine_cubes, with_official  # noqa: E402
-from geneb.analysis.submission import (to_submission, validate_submission,  # noqa: E402
-                                       write_submission)
+#: Names that moved to combine.py and submission.py, still found here on first use for
+#: callers not yet updated (cli/cmd_export.py); remove once none is left.
+_MOVED = {"combine_cubes": "combine", "with_official": "combine", "to_submission": "submission",
+          "validate_submission": "submission", "write_submission": "submission"}
 
-__all__ = ["PUBLISHED_SEED", "PUBLISHED_SEED_NOTE", "METRIC_KEYS", "RELEASE_FILES",
-           "SCHEMA_VERSION", "release_json", "release_task_ids", "check_release_doc",
-           "check_submission_doc", "import_results", "combine_cubes", "with_official",
-           "load_official_cube", "to_submission", "validate_submission", "write_submission"]
+
+def __getattr__(name: str):
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+    return getattr(import_module(f".{_MOVED[name]}", __package__), name)
+
+
+__all__ = ["RELEASE_FILES", "RELEASE_SOURCE", "release_json", "release_task_ids",
+           "import_results", "load_official_cube"]

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from geneb.core.errors import InputError
+
+if TYPE_CHECKING:  # annotations only: the command line imports this module to build parsers
+    import xarray as xr
 
 OFFICIAL, SUBMISSION, COMPUTED = "official", "submission", "computed"
 SOURCES = (OFFICIAL, SUBMISSION, COMPUTED)

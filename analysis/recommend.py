@@ -13,11 +13,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.provenance import OFFICIAL, row_sources, select_rows
-from geneb.analysis.rowboot import TaskPredictions, row_bootstrap
-from geneb.analysis.stability import bootstrap_scores
+from geneb.catalog import MODELS
 from geneb.catalog.categories import resolve_category
-from geneb.core.errors import InputError
+from geneb.core.errors import InputError, MissingDataError
+from geneb.probe import ProbeProtocol
+
+from .provenance import OFFICIAL, row_sources, select_rows
+from .rowboot import TaskPredictions, row_bootstrap, task_predictions
+from .stability import bootstrap_scores
+
+#: Quick protocol for ranking models on a user's task: 10-shot over 3 seeds, and the full
+#: train split.
+QUICK_REGIMES = (("10shot", 10), ("full", None))
+QUICK_SEEDS = (13, 17, 42)
 
 COLUMNS = ["rank", "model", "display", "params", "source", "score", "ci_low", "ci_high",
            "rank_low", "rank_high", "p_top", "no_interval"]
@@ -183,6 +191,60 @@ def recommend_task(pred: TaskPredictions, meta: pd.DataFrame, *, regime: str = "
              "rows": {"included": ["computed"], "counts": {"computed": len(idx)}, "kept": [],
                       "left_out": {}}}
     return _table(boot, meta, attrs, top)
+
+
+def store_models(store) -> list[str]:
+    """The catalog models with finished embeddings in ``store``, sorted.
+
+    Raises
+    ------
+    MissingDataError
+        When there is none (naming the unknown models found, if any).
+    """
+    models = sorted({m for m, _, status in store.embeddings() if status == "complete"})
+    unknown = [m for m in models if m not in MODELS]
+    models = [m for m in models if m in MODELS]
+    if not models:
+        raise MissingDataError(f"the store {store.path!r} has no finished embeddings of a "
+                               f"known model{' (unknown: ' + ', '.join(unknown) + ')' if unknown else ''}")
+    return models
+
+
+def check_quick_regime(regime: str) -> None:
+    """Refuse a regime the quick protocol does not probe."""
+    if regime not in dict(QUICK_REGIMES):
+        raise InputError(f"--regime {regime!r}: --task probes "
+                         f"{', '.join(dict(QUICK_REGIMES))} only")
+
+
+def recommend_from_store(store, models: list[str], task_id: str, query: RankQuery) -> pd.DataFrame:
+    """Probe one task of ``store`` with the quick protocol and rank ``models`` on it.
+
+    Parameters
+    ----------
+    store : geneb.store.EmbeddingStore
+        Holding the task and each model's embeddings of it.
+    models : list of str
+        Catalog model ids (their display names and sizes come from the catalog).
+    task_id : str
+    query : RankQuery
+        ``regime`` (one of :data:`QUICK_REGIMES`), ``max_params``, ``n_boot``, ``seed``,
+        ``top``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`recommend_task`: intervals over the task's test rows and seeds.
+    """
+    check_quick_regime(query.regime)
+    protocol = ProbeProtocol(regimes=QUICK_REGIMES, seeds=QUICK_SEEDS)
+    pred = task_predictions(store, models, task_id, protocol)
+    specs = [MODELS.get(m) for m in models]
+    meta = pd.DataFrame({"display": [s.display or s.model_id for s in specs],
+                         "params": [float(s.params) if s.params else float("nan") for s in specs],
+                         "source": "computed"}, index=models)
+    return recommend_task(pred, meta, regime=query.regime, max_params=query.max_params,
+                          n_boot=query.n_boot, seed=query.seed, top=query.top)
 
 
 def _plain(v):

@@ -1,7 +1,7 @@
 """``report.html`` (self-contained static page), ``report.md`` (the same content as text) and
 ``report.json`` (the headline figures and the leaderboard, machine-readable).
 
-Every section is built once as a list of blocks (:mod:`geneb.analysis.sections`) and
+Every section is built once as a list of blocks (:mod:`geneb.analysis._sections`) and
 rendered twice, so the page and the Markdown never disagree.
 """
 
@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.sections import (SECTION_IDS, Block, Report, ReportOptions, Section,
-                                     build_report, report_title)
-from geneb.analysis.view import analysis_view  # noqa: F401  (re-exported for callers)
 from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import geneb_version, library_versions
+
+from ._sections import (SECTION_IDS, Block, Report, ReportOptions, Section,
+                        build_report, report_title)
+from ._view import analysis_view  # noqa: F401  (re-exported for callers)
 
 __all__ = ["SECTION_IDS", "Block", "Report", "ReportOptions", "Section", "build_report",
            "report_title", "render_html", "render_markdown", "write_report", "analysis_view"]
@@ -139,7 +140,7 @@ def write_report(cube: xr.Dataset, out: str | Path, *, title: str | None = None,
                  metric: str = "mcc", n_boot: int = 500, **options) -> dict[str, Path]:
     """Write ``report.html``, ``report.md`` and ``report.json`` into ``out`` (atomically, each).
 
-    ``options`` are the other fields of :class:`~geneb.analysis.sections.ReportOptions`:
+    ``options`` are the other fields of :class:`~geneb.analysis._sections.ReportOptions`:
     ``include`` (sources besides official: ``submission``, ``computed``), ``keep`` (the
     user's own models, always shown), ``pairs``, ``max_params``, ``exclude_models``,
     ``sd_threshold``.

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geneb.analysis.stability import interval_table
 from geneb.core.errors import InputError
 from geneb.probe import ProbeProtocol, few_shot_indices, get_backend
 from geneb.store import EmbeddingStore
+
+from .stability import interval_table
 
 #: Most bootstrap weights held at once (replicates × test rows), to bound memory (~32 MB).
 _CHUNK_CELLS = 1 << 22

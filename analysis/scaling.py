@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories
+from .aggregate import category_scores, macro_micro, present_categories
 
 #: Pretraining groups left out by default in the "without" correlation: models pretrained
 #: only on prokaryotic genomes, whose domain does not match most GENEB tasks.

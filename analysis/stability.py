@@ -10,9 +10,10 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories
-from geneb.analysis.official import PUBLISHED_SEED
 from geneb.core.errors import InputError
+
+from .aggregate import category_scores, macro_micro, present_categories
+from .release_schema import PUBLISHED_SEED
 
 
 def category_rank_correlations(cube: xr.Dataset, regime: str = "full",

@@ -1,8 +1,7 @@
 """Official GENEB results as a submission: export one model of a cube in the release schema.
 
 :func:`to_submission` builds the document, :func:`validate_submission` checks it against the
-shipped example, :func:`write_submission` writes it atomically. (Re-exported by
-:mod:`geneb.analysis.official`.)
+shipped example, :func:`write_submission` writes it atomically.
 """
 
 from __future__ import annotations
@@ -13,16 +12,17 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from geneb.analysis.official import (METRIC_KEYS, SCHEMA_VERSION, release_json,
-                                     release_task_ids)
-from geneb.analysis.provenance import OFFICIAL, SUBMISSION, row_sources
-from geneb.catalog.models import MODELS
+from geneb.catalog import MODELS
 from geneb.core.atomic import atomic_write_text
 from geneb.core.errors import InputError
 from geneb.core.provenance import geneb_version
 from geneb.core.registry import did_you_mean
 from geneb.probe.cube import SCORES
 from geneb.probe.protocol import GENEB_REGIMES
+
+from .official import release_json, release_task_ids
+from .provenance import OFFICIAL, SUBMISSION, row_sources
+from .release_schema import METRIC_KEYS, SCHEMA_VERSION
 
 
 def _provenance_text(cube: xr.Dataset, i: int) -> str:
@@ -154,3 +154,6 @@ def write_submission(doc: dict, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
     return path
+
+
+__all__ = ["to_submission", "validate_submission", "write_submission"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis.aggregate import task_scores
+from .aggregate import task_scores
 
 #: Across-model standard deviation of MCC above which a task counts as high-variance.
 DEFAULT_SD_THRESHOLD = 0.12

@@ -20,18 +20,11 @@ import json
 import sys
 from pathlib import Path
 
-from geneb.analysis.official import load_official_cube
 from geneb.analysis.provenance import INCLUDE_WORDS, parse_include
-from geneb.analysis.recommend import format_recommendation, recommend, recommendation_json
-from geneb.cli.options import (add_layout_args, layout_values, positive_int, task_file_layouts,
-                               warn_tasks)
-from geneb.tasks.loaders import flag
 from geneb.core.errors import InputError, MissingDataError
-from geneb.probe import open_cube
+from geneb.tasks.loaders import flag
 
-#: Quick protocol for ranking models on a user's task.
-QUICK_REGIMES = (("10shot", 10), ("full", None))
-QUICK_SEEDS = (13, 17, 42)
+from .options import add_layout_args, layout_values, positive_int, task_file_layouts, warn_tasks
 
 
 def add_parser(sub) -> None:
@@ -84,38 +77,23 @@ def _task_ranking(args: argparse.Namespace):
     if not args.store.exists():
         raise MissingDataError(f"no embedding store at {str(args.store)!r}; make one with "
                                f"`geneb extract` or `geneb run`")
-    import pandas as pd
-
-    from geneb.analysis.recommend import recommend_task
-    from geneb.analysis.rowboot import task_predictions
+    from geneb.analysis.recommend import (RankQuery, check_quick_regime, recommend_from_store,
+                                          store_models)
     from geneb.catalog.models import MODELS
     from geneb.extract import extract
-    from geneb.probe import ProbeProtocol
     from geneb.store import EmbeddingStore
     from geneb.tasks import load_layout
 
     task = load_layout(layouts[0][1])
     warn_tasks([task])
     store = EmbeddingStore(args.store, mode="a")
-    models = sorted({m for m, _, status in store.embeddings() if status == "complete"})
-    unknown = [m for m in models if m not in MODELS]
-    models = [m for m in models if m in MODELS]
-    if not models:
-        raise MissingDataError(f"the store {str(args.store)!r} has no finished embeddings of a "
-                               f"known model{' (unknown: ' + ', '.join(unknown) + ')' if unknown else ''}")
-    if args.regime not in dict(QUICK_REGIMES):
-        raise InputError(f"--regime {args.regime!r}: --task probes "
-                         f"{', '.join(dict(QUICK_REGIMES))} only")
+    models = store_models(store)
+    check_quick_regime(args.regime)
     print(f"geneb recommend: probing {task.task_id} with {len(models)} models", file=sys.stderr)
     extract(store, [MODELS.get(m) for m in models], [task], show_progress=not args.quiet)
-    protocol = ProbeProtocol(regimes=QUICK_REGIMES, seeds=QUICK_SEEDS)
-    pred = task_predictions(store, models, task.task_id, protocol)
-    specs = [MODELS.get(m) for m in models]
-    meta = pd.DataFrame({"display": [s.display or s.model_id for s in specs],
-                         "params": [float(s.params) if s.params else float("nan") for s in specs],
-                         "source": "computed"}, index=models)
-    return recommend_task(pred, meta, regime=args.regime, max_params=args.max_params,
-                          n_boot=args.bootstrap, top=args.top)
+    query = RankQuery(regime=args.regime, max_params=args.max_params, n_boot=args.bootstrap,
+                      top=args.top)
+    return recommend_from_store(store, models, task.task_id, query)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,12 +104,17 @@ def run(args: argparse.Namespace) -> int:
         if layout_values(args):
             raise InputError(f"{', '.join(flag(k) for k in layout_values(args))} read your task "
                              f"file; they are not used with --category (use --task FILE)")
+        from geneb.analysis.official import load_official_cube
+        from geneb.analysis.recommend import recommend
+        from geneb.probe import open_cube
+
         cube = open_cube(args.results) if args.results else load_official_cube()
         table = recommend(cube, category=args.category, regime=args.regime,
                           max_params=args.max_params, n_boot=args.bootstrap, top=args.top,
                           include=parse_include(args.include))
     table.attrs["data"] = str(args.results) if args.results else (
         "your task, probed here" if args.category is None else "published GENEB results (shipped)")
+    from geneb.analysis.recommend import format_recommendation, recommendation_json
     if args.json:
         print(json.dumps(recommendation_json(table), indent=1))
     else:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geneb.analysis.official import load_official_cube, with_official
 from geneb.analysis.provenance import INCLUDE_WORDS, parse_include, select_rows
-from geneb.cli.options import positive_int
-from geneb.cli.outputs import write_report_files
 from geneb.core.errors import InputError
 from geneb.core.registry import did_you_mean
-from geneb.probe import open_cube
+
+from .options import command_line, positive_int
 
 #: Options that only change report.html / .md / .json (an error with --no-html).
 _REPORT_ONLY = {"bootstrap": "--bootstrap", "exclude": "--exclude", "pairs": "--pairs",
@@ -80,7 +78,12 @@ def _check_exclude(names: list[str], cube) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.analysis.combine import with_official
     from geneb.analysis.compare import PAPER_PAIRS, load_pairs
+    from geneb.analysis.leaderboard_files import write_leaderboard_files
+    from geneb.analysis.official import load_official_cube
+    from geneb.probe import open_cube
+
     _check_options(args)
     include = parse_include(args.include)
     pairs = PAPER_PAIRS + (load_pairs(args.pairs) if args.pairs else ())  # check inputs first
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             cube = with_official(cube)
     select_rows(cube, include, keep)  # an --include that adds nothing: refused before writing
     _check_exclude(args.exclude or [], cube)
-    print(write_report_files(cube, out, include=include, keep=keep))
+    print(write_leaderboard_files(cube, out, command=command_line(), include=include, keep=keep))
     if not args.no_html:
         from geneb.analysis.report import write_report  # matplotlib: only when drawing
         paths = write_report(cube, out, n_boot=args.bootstrap or 500,

@@ -7,17 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-from geneb.cli.options import add_model_args, add_task_args, selected_models, selected_tasks
-from geneb.cli.outputs import write_report_files
-from geneb.cli.parsing import seconds
-from geneb.cli.task_checks import warn_duplicates
-from geneb.extract import extract
-from geneb.extract.preflight import check_request
-from geneb.cli.probe_options import add_probe_args, probe_kwargs
-from geneb.cli.guards import check_cube_out, check_output_folder
-from geneb.probe import get_backend, open_cube, run_probes
-from geneb.probe.cube import check_compatible
-from geneb.store import EmbeddingStore
+from .guards import check_cube_out, check_output_folder
+from .options import (add_model_args, add_task_args, command_line, selected_models,
+                      selected_tasks)
+from .parsing import seconds
+from .probe_options import add_probe_args, probe_kwargs
+from .task_checks import warn_duplicates
 
 
 def add_parser(sub) -> None:
@@ -40,6 +35,14 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geneb.analysis.leaderboard_files import write_leaderboard_files
+    from geneb.extract import extract
+    from geneb.probe import get_backend, open_cube, run_probes
+    from geneb.probe.cube import check_compatible
+    from geneb.store import EmbeddingStore
+
+    from geneb.extract.preflight import check_request
+
     t0 = time.perf_counter()
     models = selected_models(args)  # names and reachability before any data is read
     check_request(models)
@@ -62,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
                       out=cube_path, show_progress=not args.quiet,
                       lock_timeout=args.lock_timeout, **probe)
     t_probe = time.perf_counter() - t0 - t_extract
-    text = write_report_files(cube, args.out, timings={"extract_s": round(t_extract, 1),
-                                                        "probe_s": round(t_probe, 1)})
+    text = write_leaderboard_files(cube, args.out, command=command_line(),
+                                   timings={"extract_s": round(t_extract, 1),
+                                            "probe_s": round(t_probe, 1)})
     print(text)
     written = [store_path, args.out / "cube.zarr", args.out / "leaderboard.csv",
                args.out / "task_scores.csv"]

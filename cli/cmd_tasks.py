@@ -6,21 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from geneb.catalog.categories import resolve_category
 from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, get_task
-from geneb.cli.options import (add_layout_args, layout_values, load_options, task_file_layouts,
-                               warn_tasks, with_flags, with_load_options)
 from geneb.core.errors import GenebError, InputError
-from geneb.tasks import load_task, read_task_config
-from geneb.tasks.data import TaskData
+from geneb.tasks.config import read_task_config
+from geneb.tasks.data import Task
 from geneb.tasks.layout import TaskLayout, layout_from_mapping
 from geneb.tasks.loaders import LOADERS, load_layout
-from geneb.tasks.quality import format_quality, quality_report, write_quality
+from geneb.tasks.quality import current_report, format_quality, quality_report, write_quality
 from geneb.tasks.specs import USER_BENCHMARK
-from geneb.tasks.user import (add_user_task, tasks_home, user_quality, user_source,
-                              user_task_ids)
+from geneb.tasks.user import add_user_task, tasks_home, user_source, user_task_ids
+
+from .options import add_layout_args, given_load, layout_values, task_file_layouts, warn_tasks, with_flags
 
 _FORMATS_HELP = "\n".join(f"  {f:26s} {ld.reads}" for f, ld in LOADERS.items())
 _EXAMPLES = """examples (each layout in one line):
@@ -87,22 +83,11 @@ def add_parser(sub) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    rows = [{"task_id": s.task_id, "category": s.category, "benchmark": s.benchmark,
-             "classes": s.n_classes, "source": s.source_benchmark[:40]} for s in TASKS.values()]
-    for tid in user_task_ids(args.home):
-        try:
-            src = user_source(tid, args.home)
-            cat = resolve_category(src.category, allow_other=True) if src.category else "?"
-            rows.append({"task_id": tid, "category": cat, "benchmark": USER_BENCHMARK,
-                         "classes": None, "source": f"{src.resolved_format()}: {src.path}"[-40:]})
-        except GenebError as exc:
-            rows.append({"task_id": tid, "category": "?", "benchmark": USER_BENCHMARK,
-                         "classes": None, "source": f"unreadable: {exc}"[:40]})
-    if args.category:
-        cat = resolve_category(args.category, allow_other=True)
-        rows = [r for r in rows if r["category"] == cat]
-    if args.benchmark:
-        rows = [r for r in rows if r["benchmark"] == args.benchmark]
+    import pandas as pd
+
+    from geneb.tasks.select import task_listing
+
+    rows = task_listing(category=args.category, benchmark=args.benchmark, home=args.home)
     if args.missing is not None:
         from geneb.analysis.submission import missing_tasks
         from geneb.probe import open_cube
@@ -117,21 +102,14 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_counts(data: TaskData) -> None:
+def _print_counts(data: Task) -> None:
+    import pandas as pd
+
     counts = pd.crosstab(pd.Series(data.split, name="split").map({0: "train", 1: "test"}),
                          pd.Series(data.labels, name="class").map(dict(enumerate(data.classes))))
     lengths = [len(s) for s in data.sequences]
     print(f"{'sequences':16s} {data.n} (length {min(lengths)}-{max(lengths)} bp)")
     print(counts.to_string())
-
-
-def _stored_or_fresh(path: Path | None, data: TaskData) -> dict:
-    """A stored report when it was made from the same data, else a fresh one."""
-    if path is not None and path.is_file():
-        stored = json.loads(path.read_text())
-        if stored.get("source_checksum") == data.source_checksum:
-            return stored
-    return quality_report(data)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -141,10 +119,7 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"{key:16s} {value}")
         data = load_layout(src)
         _print_counts(data)
-        report = user_quality(args.task, args.home)
-        if report is None or report.get("source_checksum") != data.source_checksum:
-            report = quality_report(data)
-        print(format_quality(report))
+        print(format_quality(current_report(data, tasks_home(args.home) / f"{args.task}.quality.json")))
         return 0
     spec = get_task(args.task)
     for key, value in spec.__dict__.items():
@@ -154,6 +129,8 @@ def run_show(args: argparse.Namespace) -> int:
                       f"{src['license']}; sha256 {src['sha256'][:12]})")
         elif value not in ("", None):
             print(f"{key:16s} {value}")
+    from geneb.tasks.load import load_task
+
     try:
         data = load_task(spec, tasks_dir=args.tasks_dir)
     except GenebError:
@@ -161,7 +138,7 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     _print_counts(data)
     stored = (args.tasks_dir / f"{spec.task_id}.quality.json") if args.tasks_dir else None
-    print(format_quality(_stored_or_fresh(stored, data)))
+    print(format_quality(current_report(data, stored)))
     return 0
 
 
@@ -180,7 +157,7 @@ def _add_layout(args: argparse.Namespace) -> TaskLayout:
     return with_flags(read_task_config(args.config), values, str(args.config))
 
 
-def _print_dry_run(layout: TaskLayout, data: TaskData) -> None:
+def _print_dry_run(layout: TaskLayout, data: Task) -> None:
     print(f"dry run: nothing written. Task {data.task_id!r} would be added:")
     print(f"{'category':16s} {data.spec.category}")
     fmt = layout.resolved_format()
@@ -210,38 +187,19 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_targets(args: argparse.Namespace) -> list[tuple[TaskData, Path | None]]:
+def _check_targets(args: argparse.Namespace) -> list[tuple[Task, Path | None]]:
     """(task, where its report goes) for everything named on the command line."""
-    from geneb.tasks import load_tasks_dir
-    options = load_options(args)
-    out = []
-    users = set(user_task_ids(args.home))
-    catalog_specs = []
-    for tid in args.tasks:
-        if tid not in TASKS and tid in users:
-            src = with_load_options(user_source(tid, args.home), args)
-            out.append((load_layout(src), tasks_home(args.home) / f"{tid}.quality.json"))
-        else:
-            catalog_specs.append(get_task(tid))
-    if args.tasks_dir is not None:
-        specs = [s for s in catalog_specs if s.benchmark == GENEB_BENCHMARK] if args.tasks else \
-            [s for s in TASKS.values() if s.benchmark == GENEB_BENCHMARK]
-        loaded, scan = load_tasks_dir(args.tasks_dir, specs, allow_missing=True, options=options)
-        if scan.missing:
-            print(f"geneb: warning: {scan.missing_message(args.tasks_dir, len(specs))}")
-        for name in scan.unknown:
-            print(f"geneb: warning: {args.tasks_dir}: {name} is not a GENEB task id; not checked")
-        out += [(t, args.tasks_dir / f"{t.task_id}.quality.json") for t in loaded]
-        catalog_specs = [s for s in catalog_specs if s.benchmark != GENEB_BENCHMARK]
-    out += [(load_task(s, options=options), None) for s in catalog_specs]
-    for origin, layout in task_file_layouts(args):
-        data = load_layout(layout)
-        stem = origin.name.split(".")[0] if origin.suffix in (".yaml", ".yml") else data.task_id
-        out.append((data, origin.with_name(f"{stem}.quality.json")))
-    if not out:
+    from geneb.tasks.select import quality_targets
+
+    targets, notes = quality_targets(tasks=args.tasks, tasks_dir=args.tasks_dir,
+                                     files=task_file_layouts(args), load=given_load(args),
+                                     home=args.home)
+    for note in notes:
+        print(f"geneb: warning: {note}")
+    if not targets:
         raise InputError("nothing to check: name tasks, --tasks-dir, --task-file/--path, "
                          "--train/--test or --task-config")
-    return out
+    return targets
 
 
 def run_check(args: argparse.Namespace) -> int:

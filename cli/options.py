@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from geneb.catalog.categories import resolve_category
 from geneb.catalog.models import ModelSpec, builtin_models, load_model_file, resolve_model
-from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK, TASKS, benchmark_tasks, get_task
+from geneb.catalog.tasks import GENEB_BENCHMARK, MINI_BENCHMARK
 from geneb.core.errors import InputError
-from geneb.tasks import LoadOptions, TaskData, load_task, load_tasks_dir
 from geneb.tasks.config import read_task_config
+from geneb.tasks.data import Task
 from geneb.tasks.layout import (DEV_MODES, FORMATS, SEQUENCE_FORMATS, TaskLayout, coerce_value,
                                 layout_from_mapping)
-from geneb.tasks.loaders import flag, load_layout
+from geneb.tasks.loaders import flag
 from geneb.tasks.normalize import AMBIGUITY_MODES
 from geneb.tasks.options import MAX_TRAIN
-from geneb.tasks.user import user_source, user_task_ids
 
 #: Layout fields that apply to every task, catalog ones included.
 LOAD_FIELDS = ("ambiguity", "max_train", "subsample_seed")
 _YAML = (".yaml", ".yml")
+
+
+def command_line() -> str:
+    """This invocation as typed (``geneb run --out x``), for ``run_info.json``."""
+    return " ".join(["geneb", *sys.argv[1:]])
 
 
 def positive_int(text: str) -> int:
@@ -165,10 +168,10 @@ def layout_values(args: argparse.Namespace) -> dict:
     return out
 
 
-def load_options(args: argparse.Namespace) -> LoadOptions:
-    """--ambiguity, --max-train/--no-subsample, --subsample-seed: options for every task."""
+def given_load(args: argparse.Namespace) -> dict:
+    """--ambiguity, --max-train/--no-subsample, --subsample-seed as given (coerced), by key."""
     values = layout_values(args)
-    return LoadOptions(**{k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values})
+    return {k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values}
 
 
 def with_flags(layout: TaskLayout, values: dict, where: str) -> TaskLayout:
@@ -245,71 +248,27 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                         "path, revision, pooling, max_length, trust_remote_code)")
 
 
-def with_load_options(layout: TaskLayout, args: argparse.Namespace) -> TaskLayout:
-    """A stored task's layout with --ambiguity / --max-train / --subsample-seed applied."""
-    values = layout_values(args)
-    changes = {k: coerce_value(k, values[k], Path.cwd()) for k in LOAD_FIELDS if k in values}
-    return replace(layout, **changes) if changes else layout
-
-
-def warn_tasks(tasks: list[TaskData]) -> None:
+def warn_tasks(tasks: list[Task]) -> None:
     """Print every loader warning (nothing is dropped or decided silently)."""
     for t in tasks:
         for w in t.warnings:
             print(f"geneb: warning: {t.task_id}: {w}", file=sys.stderr)
 
 
-def _catalog_tasks(args: argparse.Namespace, specs: list, options: LoadOptions) -> list[TaskData]:
-    tasks_dir = getattr(args, "tasks_dir", None)
-    official = [s for s in specs if s.benchmark != MINI_BENCHMARK]
-    data = [load_task(s, options=options) for s in specs if s.benchmark == MINI_BENCHMARK]
-    if official and tasks_dir is not None:
-        loaded, scan = load_tasks_dir(tasks_dir, official, allow_missing=args.allow_missing_tasks,
-                                      options=options)
-        if scan.missing:
-            print(f"geneb: warning: {scan.missing_message(tasks_dir, len(official))}; running the "
-                  f"other {len(loaded)}", file=sys.stderr)
-        for name in scan.unknown:
-            print(f"geneb: warning: {tasks_dir}: {name} is not a selected GENEB task id; not used",
-                  file=sys.stderr)
-        return data + loaded
-    return data + [load_task(s, options=options) for s in official]
+def selected_tasks(args: argparse.Namespace) -> list[Task]:
+    """The tasks the task-selection options name (:func:`geneb.tasks.select.select_tasks`),
+    with every note and loader warning printed."""
+    from geneb.tasks.select import select_tasks
 
-
-def selected_tasks(args: argparse.Namespace) -> list[TaskData]:
-    """Load the selected tasks; everything is validated before any work starts."""
-    options = load_options(args)
-    tasks_dir = getattr(args, "tasks_dir", None)
-    category = layout_values(args).get("category")
-    cat = resolve_category(category, allow_other=True) if category else None
     layouts = [layout for _, layout in task_file_layouts(args, filters=("category",))]
-    specs, user_ids = [], []
-    users = set(user_task_ids()) if args.tasks else set()
-    for t in args.tasks or []:
-        if t in TASKS or t not in users:
-            specs.append(get_task(t))
-        else:
-            user_ids.append(t)
-    if args.benchmark or not (args.tasks or layouts) or (tasks_dir is not None and not args.tasks):
-        default = GENEB_BENCHMARK if tasks_dir is not None else MINI_BENCHMARK
-        specs += benchmark_tasks(args.benchmark or default)
-    specs = list(dict.fromkeys(specs))
-    if cat:
-        specs = [s for s in specs if s.category == cat]
-    data = _catalog_tasks(args, specs, options)
-    data += [load_layout(with_load_options(user_source(t), args)) for t in user_ids]
-    data += [load_layout(layout) for layout in layouts]
-    if cat:
-        data = [t for t in data if t.spec.category == cat]
-    ids = [t.task_id for t in data]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise InputError(f"task id(s) {', '.join(dupes)} selected twice; rename a task file or "
-                         f"set --task-id")
-    if not data:
-        raise InputError("no tasks selected; check --tasks/--category (see `geneb tasks list`)")
-    warn_tasks(data)
-    return data
+    selection = select_tasks(
+        benchmark=args.benchmark, tasks=tuple(args.tasks or ()), tasks_dir=args.tasks_dir,
+        allow_missing=args.allow_missing_tasks, category=layout_values(args).get("category"),
+        layouts=tuple(layouts), load=given_load(args))
+    for note in selection.notes:
+        print(f"geneb: warning: {note}", file=sys.stderr)
+    warn_tasks(list(selection.tasks))
+    return list(selection.tasks)
 
 
 def selected_models(args: argparse.Namespace) -> list[ModelSpec]:

@@ -2,33 +2,40 @@
 
 Imports only :mod:`geneb.core` and :mod:`geneb.catalog`.
 
-Loaders (each returns a validated :class:`TaskData`; every one honours :class:`LoadOptions`):
+Every loader returns a validated :class:`Task` and honours :class:`LoadOptions`:
 
+* :func:`select_tasks` — the tasks of a run (ids, a benchmark, ``tasks_dir``, task files);
 * :func:`load_task` — catalog tasks: geneb-mini (shipped) or official ones from ``tasks_dir``;
 * :func:`load_tasks_dir` — the GENEB release layout (``<task_id>.csv``), missing tasks listed;
-* :func:`load_task_file`, :func:`load_table_task` — a user's CSV/TSV/Parquet (gzip accepted);
-* :func:`load_fasta_task` — FASTA, the label (and split) in the header by a pattern;
-* :func:`load_gue_task` — GUE ``<group>/<task>/{train,dev,test}.csv``;
-* :func:`load_nt_task` — Nucleotide Transformer downstream tasks saved from Hugging Face;
-* :func:`load_genomic_benchmark`, :func:`load_genomic_benchmark_coords` — Genomic Benchmarks;
-* :func:`load_layout` — any of these from a :class:`TaskLayout` (a task YAML, or the same
-  keys as command-line flags; :func:`read_task_config`, :func:`layout_from_mapping`).
+* :func:`load_layout` — any task file from a :class:`TaskLayout` (a task YAML, or the same
+  keys as command-line flags; :func:`read_task_config`, :func:`layout_from_mapping`);
+* :func:`load_task_file`, :func:`load_table_task`, :func:`load_fasta_task`,
+  :func:`load_gue_task`, :func:`load_nt_task`, :func:`load_genomic_benchmark`,
+  :func:`load_genomic_benchmark_coords` — one layout each, with keyword arguments.
+
+The names below are imported from their modules on first use (PEP 562), so importing
+:mod:`geneb.tasks.layout` for the command-line flags loads no pandas. Modules starting with
+``_`` are internal.
 """
 
-from geneb.tasks.config import TaskSource, load_source, read_task_config
-from geneb.tasks.layout import TaskLayout, layout_from_mapping
-from geneb.tasks.loaders import load_layout
-from geneb.tasks.data import TaskData
-from geneb.tasks.fasta import load_fasta_task
-from geneb.tasks.files import load_table_task, load_task_file
-from geneb.tasks.genomic_benchmarks import load_genomic_benchmark, load_genomic_benchmark_coords
-from geneb.tasks.gue import load_gue_task
-from geneb.tasks.load import load_task, load_tasks, load_tasks_dir
-from geneb.tasks.nt import load_nt_task
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.quality import quality_report
+from __future__ import annotations
 
-__all__ = ["TaskData", "LoadOptions", "TaskLayout", "TaskSource", "layout_from_mapping",
-           "load_layout", "load_task", "load_tasks", "load_tasks_dir", "load_task_file", "load_table_task", "load_fasta_task", "load_gue_task", "load_nt_task",
-           "load_genomic_benchmark", "load_genomic_benchmark_coords", "load_source",
-           "read_task_config", "quality_report"]
+from geneb.core.lazy import lazy_exports
+
+#: Public name → the module (in this package) that defines it.
+_EXPORTS = {
+    "Task": "data", "TaskLayout": "layout", "LoadOptions": "options",
+    "layout_from_mapping": "layout", "read_task_config": "config", "load_layout": "loaders",
+    "select_tasks": "select",
+    "load_task": "load", "load_tasks": "load", "load_tasks_dir": "load",
+    "load_task_file": "files", "load_table_task": "files", "load_fasta_task": "fasta",
+    "load_gue_task": "gue", "load_nt_task": "nt",
+    "load_genomic_benchmark": "genomic_benchmarks",
+    "load_genomic_benchmark_coords": "genomic_benchmarks",
+    "quality_report": "quality",
+}
+
+__all__ = list(_EXPORTS)
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,14 +12,8 @@ import yaml
 
 from geneb.core.atomic import atomic_write_text
 from geneb.core.files import read_yaml
-from geneb.tasks.layout import FORMATS, TaskLayout, layout_from_mapping
-from geneb.tasks.loaders import load_layout
 
-#: Earlier name of :class:`TaskLayout` (a task source is its layout).
-TaskSource = TaskLayout
-#: Earlier names of :func:`layout_from_mapping` and :func:`load_layout`.
-source_from_mapping = layout_from_mapping
-load_source = load_layout
+from .layout import TaskLayout, layout_from_mapping
 
 
 def read_task_config(path: str | Path) -> TaskLayout:
@@ -37,5 +31,4 @@ def write_task_config(layout: TaskLayout, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["FORMATS", "TaskLayout", "TaskSource", "load_layout", "load_source",
-           "read_task_config", "source_from_mapping", "write_task_config"]
+__all__ = ["read_task_config", "write_task_config"]

@@ -1,4 +1,4 @@
-"""The in-memory form of one task's labelled sequences."""
+"""The one value type of a task's data: :class:`Task` (its spec, sequences, labels, split)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from geneb.catalog.tasks import TaskSpec
-from geneb.core.splits import SPLITS, SplitRows  # noqa: F401  (SPLITS re-exported)
+from geneb.core.splits import SPLITS, SplitRows
 
 
 @dataclass(frozen=True)
-class TaskData(SplitRows):
-    """Sequences, labels and splits of one task.
+class Task(SplitRows):
+    """One task's labelled sequences and splits, validated, with what it is (``spec``).
+
+    Every loader returns one; the store keeps its per-sequence table
+    (:class:`geneb.store.TaskTable`) and its spec's fields as attributes.
 
     Attributes
     ----------
@@ -57,3 +60,8 @@ class TaskData(SplitRows):
     def n(self) -> int:
         return len(self.sequences)
 
+
+#: Earlier name of :class:`Task`, still imported by extract/ and bench/ (follow-up: use Task).
+TaskData = Task
+
+__all__ = ["SPLITS", "Task", "TaskData"]

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geneb.core.errors import InputError, MissingDataError
-from geneb.tasks.data import TaskData
-from geneb.tasks.files import default_task_id
-from geneb.tasks.layout import TaskLayout
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.rows import Part, PartRows, build_task, gather, source_name, split_parts
-from geneb.tasks.specs import user_spec
+
+from .data import Task
+from .files import default_task_id
+from .layout import TaskLayout
+from .options import LoadOptions
+from ._rows import Part, PartRows, build_task, gather, source_name, split_parts
+from .specs import user_spec
 
 
 def read_fasta(path: str | Path) -> Iterator[tuple[str, str]]:
@@ -91,7 +92,7 @@ def read_fasta_part(part: Part, layout: TaskLayout) -> PartRows:
                     place=lambda i: f"record {i + 1} (>{headers[i][:60]})")
 
 
-def load_fasta_layout(layout: TaskLayout) -> TaskData:
+def load_fasta_layout(layout: TaskLayout) -> Task:
     """Load a task from FASTA files whose headers carry the label (and maybe the split)."""
     if not layout.label_pattern:
         raise InputError(f"{source_name(layout)}: a FASTA task needs label_pattern (a regular "
@@ -107,7 +108,7 @@ def load_fasta_layout(layout: TaskLayout) -> TaskData:
 
 def load_fasta_task(path: str | Path, label_pattern: str, *, split_pattern: str | None = None,
                     task_id: str | None = None, category: str = "other",
-                    options: LoadOptions = LoadOptions()) -> TaskData:
+                    options: LoadOptions = LoadOptions()) -> Task:
     """Load a task from a FASTA file whose headers carry the label.
 
     Parameters

@@ -15,13 +15,14 @@ import pandas as pd
 from geneb.catalog.tasks import TaskSpec
 from geneb.core.errors import InputError
 from geneb.core.provenance import sha256_file
-from geneb.tasks.assemble import assemble_task
-from geneb.tasks.data import TaskData
-from geneb.tasks.layout import TaskLayout
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.rows import Part, PartRows, build_task, gather, source_name, split_parts
-from geneb.tasks.specs import user_spec
-from geneb.tasks.tables import pick_column, read_table, table_kind
+
+from ._assemble import RawRows, assemble_task
+from .data import Task
+from .layout import TaskLayout
+from .options import LoadOptions
+from ._rows import Part, PartRows, build_task, gather, source_name, split_parts
+from .specs import user_spec
+from ._tables import pick_column, read_table, table_kind
 
 SEQUENCE_COLUMNS = ("sequence", "text", "seq")
 LABEL_COLUMNS = ("label", "labels", "class", "y")
@@ -30,8 +31,8 @@ _DNA = re.compile(r"^[ACGTNacgtn]{8,}$")
 
 
 def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
-                  options: LoadOptions = LoadOptions(), prep: dict | None = None) -> TaskData:
-    """Validate a ``sequence|text, label, split`` frame (the release layout) into :class:`TaskData`.
+                  options: LoadOptions = LoadOptions(), prep: dict | None = None) -> Task:
+    """Validate a ``sequence|text, label, split`` frame (the release layout) into :class:`Task`.
 
     Parameters
     ----------
@@ -56,9 +57,8 @@ def frame_to_task(df: pd.DataFrame, spec: TaskSpec, where: str, checksum: str,
         raise InputError(f"{where}: the file has no rows")
     prep = {**(prep or {"format": "table"}),
             "columns": {"sequence": seq_col, "label": lab_col, "split": spl_col}}
-    return assemble_task(df[seq_col].tolist(), df[lab_col].tolist(), df[spl_col].tolist(), spec,
-                         where, checksum, options=options, prep=prep,
-                         locate=lambda i: f"row {i + 2}")
+    rows = RawRows(df[seq_col].tolist(), df[lab_col].tolist(), df[spl_col].tolist())
+    return assemble_task(rows, spec, where, checksum, options=options, prep=prep)
 
 
 def _task_filter(df: pd.DataFrame, layout: TaskLayout, where: str,
@@ -154,7 +154,7 @@ def default_task_id(layout: TaskLayout) -> str:
     return f"{stem}.{layout.task}" if layout.task is not None else stem
 
 
-def load_table_layout(layout: TaskLayout) -> TaskData:
+def load_table_layout(layout: TaskLayout) -> Task:
     """Load a task from table files (CSV/TSV/Parquet/Arrow, gzip accepted) as a layout says."""
     parts = split_parts(layout)
     spec = user_spec(layout.task_id or default_task_id(layout), layout.category or "other",
@@ -167,7 +167,7 @@ def load_table_layout(layout: TaskLayout) -> TaskData:
 
 
 def load_table_task(path: str | Path, *, options: LoadOptions = LoadOptions(),
-                    **layout: object) -> TaskData:
+                    **layout: object) -> Task:
     """Load a user's task from a CSV/TSV/Parquet table (gzip accepted).
 
     Parameters
@@ -187,7 +187,7 @@ def load_table_task(path: str | Path, *, options: LoadOptions = LoadOptions(),
 
 
 def load_task_file(path: str | Path, *, task_id: str | None = None, category: str = "other",
-                   options: LoadOptions = LoadOptions()) -> TaskData:
+                   options: LoadOptions = LoadOptions()) -> Task:
     """Load a user's task from a CSV or TSV file with ``sequence``, ``label``, ``split``.
 
     The split column is required here; :func:`load_table_task` (and the command line's

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import sha256_file
-from geneb.tasks.assemble import assemble_task
-from geneb.tasks.data import TaskData
 from geneb.core.sequences import reverse_complement
-from geneb.tasks.faidx import FastaIndex
-from geneb.tasks.multi import RowStack
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.specs import user_spec
-from geneb.tasks.tables import read_table
+
+from ._assemble import assemble_task
+from .data import Task
+from .faidx import FastaIndex
+from ._rows import RowStack
+from .options import LoadOptions
+from .specs import user_spec
+from ._tables import read_table
 
 _SPLITS = (("train", 0), ("test", 1))
 COORD_COLUMNS = ("id", "region", "start", "end", "strand")
@@ -50,7 +51,7 @@ def _spec(root: Path, task_id: str | None, category: str | None, layout: str):
 
 def load_genomic_benchmark(root: str | Path, *, task_id: str | None = None,
                            category: str | None = None,
-                           options: LoadOptions = LoadOptions()) -> TaskData:
+                           options: LoadOptions = LoadOptions()) -> Task:
     """Load a downloaded Genomic Benchmarks dataset (``{train,test}/<class>/<id>.txt``).
 
     Parameters
@@ -80,8 +81,8 @@ def load_genomic_benchmark(root: str | Path, *, task_id: str | None = None,
             counts[f"{folder.name}/{cls.name}"] = len(seqs)
     spec = _spec(root, task_id, category, "downloaded")
     prep = {"format": "genomic-benchmarks", "files_per_class": counts}
-    return assemble_task(stack.sequences, stack.labels, stack.split_codes(), spec, str(root),
-                         digest.hexdigest(), options=options, locate=stack.locate, prep=prep)
+    return assemble_task(stack.rows(), spec, str(root),
+                         digest.hexdigest(), options=options, prep=prep)
 
 
 def _class_tables(folder: Path) -> list[tuple[str, Path]]:
@@ -96,7 +97,7 @@ def _class_tables(folder: Path) -> list[tuple[str, Path]]:
 
 def load_genomic_benchmark_coords(root: str | Path, genome: str | Path, *,
                                   task_id: str | None = None, category: str | None = None,
-                                  options: LoadOptions = LoadOptions()) -> TaskData:
+                                  options: LoadOptions = LoadOptions()) -> Task:
     """Cut a coordinate-layout Genomic Benchmarks dataset from a local genome.
 
     Parameters
@@ -149,5 +150,5 @@ def load_genomic_benchmark_coords(root: str | Path, genome: str | Path, *,
     spec = _spec(root, task_id, category, "coordinates")
     prep = {"format": "genomic-benchmarks-coords", "genome": str(genome),
             "genome_index": fasta.index_source, "intervals": intervals}
-    return assemble_task(stack.sequences, stack.labels, stack.split_codes(), spec, str(root),
-                         digest.hexdigest(), options=options, locate=stack.locate, prep=prep)
+    return assemble_task(stack.rows(), spec, str(root),
+                         digest.hexdigest(), options=options, prep=prep)

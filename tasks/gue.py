@@ -8,13 +8,14 @@ from pathlib import Path
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import sha256_file
 from geneb.core.registry import did_you_mean
-from geneb.tasks.assemble import assemble_task
-from geneb.tasks.data import TaskData
-from geneb.tasks.layout import DEV_MODES
-from geneb.tasks.multi import RowStack
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.specs import user_spec
-from geneb.tasks.tables import pick_column, read_table
+
+from ._assemble import assemble_task
+from .data import Task
+from .layout import DEV_MODES
+from ._rows import RowStack
+from .options import LoadOptions
+from .specs import user_spec
+from ._tables import pick_column, read_table
 
 
 
@@ -33,7 +34,7 @@ def _split_file(folder: Path, name: str) -> Path | None:
 
 def load_gue_task(root: str | Path, name: str, *, task_id: str | None = None,
                   category: str | None = None, dev: str = "auto",
-                  options: LoadOptions = LoadOptions()) -> TaskData:
+                  options: LoadOptions = LoadOptions()) -> Task:
     """Load one GUE task.
 
     Parameters
@@ -96,5 +97,5 @@ def load_gue_task(root: str | Path, name: str, *, task_id: str | None = None,
                      (f"leannmlindsey_GUE_{task}", f"leannmlindsey_GUE_{group.lower()}_{task}"))
     prep = {"format": "gue", "files": [str(p) for _, p, _ in plan if p is not None],
             "dev": dev, "rows_unused": unused, "warnings": warnings}
-    return assemble_task(stack.sequences, stack.labels, stack.split_codes(), spec, str(folder),
-                         digest.hexdigest(), options=options, locate=stack.locate, prep=prep)
+    return assemble_task(stack.rows(), spec, str(folder),
+                         digest.hexdigest(), options=options, prep=prep)

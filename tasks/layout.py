@@ -24,8 +24,8 @@ from pathlib import Path
 from geneb.catalog.categories import resolve_category
 from geneb.core.errors import InputError
 from geneb.core.registry import did_you_mean
-from geneb.tasks.normalize import AMBIGUITY_MODES
-from geneb.tasks.options import LoadOptions
+
+from .options import LoadOptions
 
 FORMATS = ("auto", "table", "fasta", "gue", "nt", "genomic-benchmarks",
            "genomic-benchmarks-coords", "geneb-release")

@@ -13,13 +13,14 @@ import pandas as pd
 from geneb.catalog.tasks import MINI_BENCHMARK, TaskSpec, get_task
 from geneb.core.errors import MissingDataError
 from geneb.core.provenance import sha256_bytes
-from geneb.tasks.data import TaskData
-from geneb.tasks.files import frame_to_task
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.release import ReleaseScan, load_release_task, scan_release_dir
+
+from .data import Task
+from .files import frame_to_task
+from .options import LoadOptions
+from .release import ReleaseScan, load_release_task, scan_release_dir
 
 
-def _read_mini(spec: TaskSpec, options: LoadOptions) -> TaskData:
+def _read_mini(spec: TaskSpec, options: LoadOptions) -> Task:
     blob = resources.files("geneb.tasks").joinpath(f"data/geneb_mini/{spec.data_file}").read_bytes()
     df = pd.read_csv(io.BytesIO(gzip.decompress(blob)), dtype=str, keep_default_na=False)
     task = frame_to_task(df, spec, f"geneb-mini:{spec.data_file}", sha256_bytes(blob), options=options)
@@ -28,12 +29,12 @@ def _read_mini(spec: TaskSpec, options: LoadOptions) -> TaskData:
 
 
 @lru_cache(maxsize=64)
-def _load_mini(task_id: str) -> TaskData:
+def _load_mini(task_id: str) -> Task:
     return _read_mini(get_task(task_id), LoadOptions())
 
 
 def load_task(task: str | TaskSpec, *, tasks_dir: str | Path | None = None,
-              options: LoadOptions = LoadOptions()) -> TaskData:
+              options: LoadOptions = LoadOptions()) -> Task:
     """Load the labelled sequences of a catalog task.
 
     Parameters
@@ -61,12 +62,12 @@ def load_task(task: str | TaskSpec, *, tasks_dir: str | Path | None = None,
 
 
 def load_tasks(tasks, *, tasks_dir: str | Path | None = None,
-               options: LoadOptions = LoadOptions()) -> list[TaskData]:
+               options: LoadOptions = LoadOptions()) -> list[Task]:
     return [load_task(t, tasks_dir=tasks_dir, options=options) for t in tasks]
 
 
 def load_tasks_dir(tasks_dir: str | Path, specs: list[TaskSpec], *, allow_missing: bool = False,
-                   options: LoadOptions = LoadOptions()) -> tuple[list[TaskData], ReleaseScan]:
+                   options: LoadOptions = LoadOptions()) -> tuple[list[Task], ReleaseScan]:
     """Load every task of ``specs`` from a release-layout folder.
 
     Raises

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geneb.core.errors import InputError
-from geneb.tasks.data import TaskData
-from geneb.tasks.layout import TaskLayout
-from geneb.tasks.rows import source_name
+
+from .data import Task
+from .layout import TaskLayout
+from ._rows import source_name
 
 #: Fields every loader reads.
 COMMON = frozenset({"task_id", "format", "ambiguity", "max_train", "subsample_seed"})
@@ -38,52 +39,52 @@ class Loader:
     needs : tuple of (str, str)
         Fields it cannot do without, each with a hint.
     load : callable
-        ``TaskLayout -> TaskData``.
+        ``TaskLayout -> Task``.
     """
 
     format: str
     reads: str
     uses: frozenset
     needs: tuple
-    load: Callable[[TaskLayout], TaskData]
+    load: Callable[[TaskLayout], Task]
 
 
-def _table(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.files import load_table_layout
+def _table(layout: TaskLayout) -> Task:
+    from .files import load_table_layout
     return load_table_layout(layout)
 
 
-def _fasta(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.fasta import load_fasta_layout
+def _fasta(layout: TaskLayout) -> Task:
+    from .fasta import load_fasta_layout
     return load_fasta_layout(layout)
 
 
-def _nt(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.nt import load_nt_layout
+def _nt(layout: TaskLayout) -> Task:
+    from .nt import load_nt_layout
     return load_nt_layout(layout)
 
 
-def _gue(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.gue import load_gue_task
+def _gue(layout: TaskLayout) -> Task:
+    from .gue import load_gue_task
     return load_gue_task(layout.path, layout.name, task_id=layout.task_id, category=layout.category,
                          dev=layout.dev or "auto", options=layout.options)
 
 
-def _gb(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.genomic_benchmarks import load_genomic_benchmark
+def _gb(layout: TaskLayout) -> Task:
+    from .genomic_benchmarks import load_genomic_benchmark
     return load_genomic_benchmark(layout.path, task_id=layout.task_id, category=layout.category,
                                   options=layout.options)
 
 
-def _gb_coords(layout: TaskLayout) -> TaskData:
-    from geneb.tasks.genomic_benchmarks import load_genomic_benchmark_coords
+def _gb_coords(layout: TaskLayout) -> Task:
+    from .genomic_benchmarks import load_genomic_benchmark_coords
     return load_genomic_benchmark_coords(layout.path, layout.genome, task_id=layout.task_id,
                                          category=layout.category, options=layout.options)
 
 
-def _release(layout: TaskLayout) -> TaskData:
+def _release(layout: TaskLayout) -> Task:
     from geneb.catalog.tasks import get_task
-    from geneb.tasks.release import _stem, load_release_task
+    from .release import _stem, load_release_task
     spec = get_task(layout.task_id or _stem(Path(layout.path)))
     return load_release_task(layout.path, spec, layout.options)
 
@@ -148,7 +149,7 @@ def check_layout(layout: TaskLayout) -> Loader:
     return loader
 
 
-def load_layout(layout: TaskLayout) -> TaskData:
+def load_layout(layout: TaskLayout) -> Task:
     """Load the task a :class:`TaskLayout` describes, with the loader its format names."""
     return check_layout(layout).load(layout)
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from geneb.core.errors import InputError
-from geneb.tasks.kmer_text import looks_like_kmers
+
+from ._kmer_text import looks_like_kmers
 
 #: IUPAC ambiguity letters (N excluded: N is kept as N in every mode).
 AMBIGUITY = frozenset("RYSWKMBDHV")

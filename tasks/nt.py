@@ -13,12 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from geneb.core.errors import MissingDataError
-from geneb.tasks.data import TaskData
-from geneb.tasks.files import read_table_part
-from geneb.tasks.layout import TaskLayout
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.rows import VALID_NAMES, Part, build_task, expand, gather, source_name, split_parts
-from geneb.tasks.specs import user_spec
+
+from .data import Task
+from .files import read_table_part
+from .layout import TaskLayout
+from .options import LoadOptions
+from ._rows import VALID_NAMES, Part, build_task, expand, gather, source_name, split_parts
+from .specs import user_spec
 
 _DATA_ENDINGS = (".parquet", ".arrow", ".csv", ".csv.gz", ".tsv", ".tsv.gz")
 _UNUSED_SPLITS = VALID_NAMES
@@ -64,7 +65,7 @@ def nt_parts(layout: TaskLayout) -> list[Part]:
     return named + [p for p in parts if p.role == "valid"]
 
 
-def load_nt_layout(layout: TaskLayout) -> TaskData:
+def load_nt_layout(layout: TaskLayout) -> Task:
     """Load one Nucleotide Transformer downstream task (see the module docstring).
 
     The ``task`` column selects the task (required when the files hold several); the split
@@ -86,7 +87,7 @@ def load_nt_layout(layout: TaskLayout) -> TaskData:
 
 def load_nt_task(path: str | Path, task: str | None = None, *, task_id: str | None = None,
                  category: str | None = None, revised: bool | None = None,
-                 options: LoadOptions = LoadOptions()) -> TaskData:
+                 options: LoadOptions = LoadOptions()) -> Task:
     """Load one Nucleotide Transformer downstream task.
 
     Parameters

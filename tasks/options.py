@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geneb.core.errors import InputError
-from geneb.tasks.normalize import AMBIGUITY_MODES
+
+from .normalize import AMBIGUITY_MODES
 
 #: Train splits above this many sequences are subsampled (stratified, seeded) by default.
 MAX_TRAIN = 100_000

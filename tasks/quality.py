@@ -13,7 +13,8 @@ import numpy as np
 
 from geneb.core.atomic import atomic_write_text
 from geneb.core.sequences import reverse_complement
-from geneb.tasks.data import SPLITS, TaskData
+
+from .data import SPLITS, Task
 
 #: A logistic regression on GC content, length or both reaching this test MCC flags the task.
 SHORTCUT_MCC = 0.5
@@ -47,7 +48,7 @@ def _duplicates(keys: list[str], labels: np.ndarray, split: np.ndarray) -> dict:
     return out
 
 
-def _baselines(task: TaskData, gc: np.ndarray, lengths: np.ndarray, seed: int = 0) -> dict:
+def _baselines(task: Task, gc: np.ndarray, lengths: np.ndarray, seed: int = 0) -> dict:
     """Test MCC of logistic regressions on GC content, length, and both."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import matthews_corrcoef
@@ -71,24 +72,8 @@ def _baselines(task: TaskData, gc: np.ndarray, lengths: np.ndarray, seed: int = 
     return out
 
 
-def quality_report(task: TaskData, *, shortcut_mcc: float = SHORTCUT_MCC) -> dict:
-    """Compute the data-quality report of a task.
-
-    Parameters
-    ----------
-    task : TaskData
-    shortcut_mcc : float
-        Flag the task when a baseline (GC content, length, or both) reaches this test MCC.
-
-    Returns
-    -------
-    dict
-        JSON-able: ``rows``, ``classes``, ``class_balance``, ``lengths``, ``letters``,
-        ``duplicates`` (``exact`` and ``reverse_complement``), ``baselines`` (test MCC of
-        logistic regressions on GC content, length and both), ``shortcut`` (bool),
-        ``warnings`` (list of str, including the loader's).
-    """
-    seqs = task.sequences
+def _composition(seqs: tuple[str, ...]) -> dict:
+    """Per-sequence lengths and GC content (shape (n,)) and the letters other than A, C, G, T."""
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     acgt = np.array([[s.count(b) for b in "ACGT"] for s in seqs], dtype=np.int64).reshape(-1, 4)
     n_acgt = acgt.sum(1)
@@ -97,8 +82,12 @@ def quality_report(task: TaskData, *, shortcut_mcc: float = SHORTCUT_MCC) -> dic
     for s, k in zip(seqs, n_acgt.tolist()):
         if k < len(s):
             other.update(c for c in s if c not in "ACGT")
-    non_acgt_rows = int((n_acgt < lengths).sum())
+    return {"lengths": lengths, "gc": gc, "other": other,
+            "non_acgt_rows": int((n_acgt < lengths).sum())}
 
+
+def _class_counts(task: Task) -> tuple[dict, float, np.ndarray]:
+    """Rows per class in each split, the train largest/smallest class ratio, train counts."""
     per_split = {}
     for code, name in enumerate(SPLITS):
         rows = task.split == code
@@ -106,14 +95,13 @@ def quality_report(task: TaskData, *, shortcut_mcc: float = SHORTCUT_MCC) -> dic
                            for c in range(len(task.classes))}
     train_counts = np.array(list(per_split["train"].values()), dtype=float)
     ratio = float(train_counts.max() / train_counts.min()) if train_counts.min() > 0 else float("inf")
+    return per_split, ratio, train_counts
 
-    exact = _duplicates(list(seqs), task.labels, task.split)
-    canon = [min(s, reverse_complement(s)) for s in seqs]
-    rc = _duplicates(canon, task.labels, task.split)
-    baselines = _baselines(task, gc, lengths)
-    best = max(("gc", "length", "gc+length"), key=lambda k: baselines[k])
-    shortcut = baselines[best] >= shortcut_mcc
 
+def _warnings(task: Task, exact: dict, rc: dict, ratio: float, comp: dict,
+              shortcut: str | None, baselines: dict, shortcut_mcc: float) -> list[str]:
+    """The loader's warnings, then what the report found (``shortcut``: the best baseline's
+    name when it flags the task, else None)."""
     warnings = list(task.warnings)
     n_test = int((task.split == 1).sum())
     if exact["test_rows_in_train"]:
@@ -131,24 +119,56 @@ def quality_report(task: TaskData, *, shortcut_mcc: float = SHORTCUT_MCC) -> dic
     if ratio > IMBALANCE_RATIO:
         warnings.append(f"train classes are imbalanced (largest/smallest = {ratio:.1f})")
     if shortcut:
-        what = {"gc": "GC content", "length": "length", "gc+length": "GC content and length"}[best]
+        what = {"gc": "GC content", "length": "length", "gc+length": "GC content and length"}[shortcut]
         warnings.append(f"shortcut: a logistic regression on {what} alone reaches test MCC "
-                        f"{baselines[best]:.3f} (>= {shortcut_mcc})")
-    if non_acgt_rows:
-        warnings.append(f"{non_acgt_rows} sequences hold letters other than A, C, G, T "
-                        f"({sum(other.values())} letters)")
+                        f"{baselines[shortcut]:.3f} (>= {shortcut_mcc})")
+    if comp["non_acgt_rows"]:
+        warnings.append(f"{comp['non_acgt_rows']} sequences hold letters other than A, C, G, T "
+                        f"({sum(comp['other'].values())} letters)")
+    return warnings
+
+
+def quality_report(task: Task, *, shortcut_mcc: float = SHORTCUT_MCC) -> dict:
+    """Compute the data-quality report of a task.
+
+    Parameters
+    ----------
+    task : Task
+    shortcut_mcc : float
+        Flag the task when a baseline (GC content, length, or both) reaches this test MCC.
+
+    Returns
+    -------
+    dict
+        JSON-able: ``rows``, ``classes``, ``class_balance``, ``lengths``, ``letters``,
+        ``duplicates`` (``exact`` and ``reverse_complement``), ``baselines`` (test MCC of
+        logistic regressions on GC content, length and both), ``shortcut`` (bool),
+        ``warnings`` (list of str, including the loader's).
+    """
+    seqs = task.sequences
+    comp = _composition(seqs)
+    lengths, other = comp["lengths"], comp["other"]
+    per_split, ratio, train_counts = _class_counts(task)
+    exact = _duplicates(list(seqs), task.labels, task.split)
+    rc = _duplicates([min(s, reverse_complement(s)) for s in seqs], task.labels, task.split)
+    baselines = _baselines(task, comp["gc"], lengths)
+    best = max(("gc", "length", "gc+length"), key=lambda k: baselines[k])
+    shortcut = baselines[best] >= shortcut_mcc
+    warnings = _warnings(task, exact, rc, ratio, comp, best if shortcut else None, baselines,
+                         shortcut_mcc)
     return {
         "task_id": task.task_id,
         "source": task.source,
         "source_checksum": task.source_checksum,
-        "rows": {"total": task.n, "train": int((task.split == 0).sum()), "test": n_test},
+        "rows": {"total": task.n, "train": int((task.split == 0).sum()),
+                 "test": int((task.split == 1).sum())},
         "classes": list(task.classes),
         "class_counts": per_split,
         "class_balance": {"train_largest_over_smallest": round(ratio, 3),
                           "train_majority_share": round(float(train_counts.max() / train_counts.sum()), 4)},
         "lengths": {name: _length_stats(lengths[task.split == code])
                     for code, name in enumerate(SPLITS)},
-        "letters": {"sequences_with_non_acgt": non_acgt_rows,
+        "letters": {"sequences_with_non_acgt": comp["non_acgt_rows"],
                     "non_acgt_letters": dict(sorted(other.items())),
                     "non_acgt_fraction": round(float(sum(other.values()) / max(lengths.sum(), 1)), 6)},
         "duplicates": {"exact": exact, "reverse_complement": rc},
@@ -157,6 +177,16 @@ def quality_report(task: TaskData, *, shortcut_mcc: float = SHORTCUT_MCC) -> dic
         "prep": task.prep,
         "warnings": warnings,
     }
+
+
+def current_report(task: Task, stored: str | Path | None = None) -> dict:
+    """The report stored at ``stored`` when it was made from the same data (same source
+    checksum), else a fresh one."""
+    if stored is not None and Path(stored).is_file():
+        report = json.loads(Path(stored).read_text())
+        if report.get("source_checksum") == task.source_checksum:
+            return report
+    return quality_report(task)
 
 
 def write_quality(report: dict, path: str | Path) -> Path:

@@ -9,10 +9,11 @@ from geneb.catalog.tasks import TaskSpec
 from geneb.core.errors import MissingDataError
 from geneb.core.provenance import sha256_file
 from geneb.core.registry import did_you_mean
-from geneb.tasks.data import TaskData
-from geneb.tasks.files import frame_to_task
-from geneb.tasks.options import LoadOptions
-from geneb.tasks.tables import read_table
+
+from .data import Task
+from .files import frame_to_task
+from .options import LoadOptions
+from ._tables import read_table
 
 #: File endings tried for ``<task_id>`` in a release folder, in this order.
 RELEASE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet")
@@ -74,7 +75,7 @@ def scan_release_dir(tasks_dir: str | Path, specs: list[TaskSpec]) -> ReleaseSca
 
 
 def load_release_task(path: str | Path, spec: TaskSpec,
-                      options: LoadOptions = LoadOptions()) -> TaskData:
+                      options: LoadOptions = LoadOptions()) -> Task:
     """Load one release-layout table (``text,label,split``) for a catalog task."""
     path = Path(path)
     df = read_table(path)

@@ -6,21 +6,20 @@ report next to it as ``<task_id>.quality.json``. ``home`` is ``$GENEB_HOME`` or 
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
 from pathlib import Path
 
 from geneb.catalog.tasks import TASKS
 from geneb.core.errors import InputError, UnknownNameError
 from geneb.core.registry import did_you_mean
-import dataclasses
 
-from geneb.tasks.config import read_task_config, write_task_config
-from geneb.tasks.layout import TaskLayout
-from geneb.tasks.loaders import load_layout
-from geneb.tasks.data import TaskData
-from geneb.tasks.quality import quality_report, write_quality
-from geneb.tasks.specs import validate_task_id
+from .config import read_task_config, write_task_config
+from .layout import TaskLayout
+from .loaders import load_layout
+from .data import Task
+from .quality import quality_report, write_quality
+from .specs import validate_task_id
 
 
 def tasks_home(home: str | Path | None = None) -> Path:
@@ -44,20 +43,15 @@ def user_source(task_id: str, home: str | Path | None = None) -> TaskLayout:
     return read_task_config(path)
 
 
-def user_quality(task_id: str, home: str | Path | None = None) -> dict | None:
-    path = tasks_home(home) / f"{task_id}.quality.json"
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
 def add_user_task(src: TaskLayout, home: str | Path | None = None, *,
-                  replace: bool = False) -> tuple[TaskData, dict, Path]:
+                  replace: bool = False) -> tuple[Task, dict, Path]:
     """Load a source (validating every row), compute its quality report, then store both.
 
     Nothing is written when loading fails.
 
     Returns
     -------
-    (TaskData, report dict, path of the stored YAML)
+    (Task, report dict, path of the stored YAML)
     """
     task = load_layout(src)
     tid = validate_task_id(task.task_id)

@@ -101,18 +101,36 @@ def test_imports_point_down_the_layers():
     assert not bad, bad
 
 
-def test_relative_imports_inside_the_lower_layers():
-    """Inside store/, probe/, extract/, core/ and catalog/ a module imports its own layer
-    relatively, so tools that do not know the package-dir mapping still follow it."""
+#: Modules that still import their own layer as ``geneb.<layer>...``. Outside the files of
+#: issue 13 part B (other engineers work on them at the same time); the lead empties this.
+RELATIVE_PENDING = ("cli/main.py", "cli/cmd_extract.py", "cli/cmd_probe.py",
+                    "cli/cmd_import_results.py", "cli/probe_options.py")
+
+
+def test_relative_imports_inside_every_layer():
+    """Inside each folder a module imports its own layer relatively, so tools that do not
+    know the package-dir mapping still follow it."""
     absolute = []
-    for layer in ("store", "probe", "extract", "core", "catalog"):
+    for layer in ALLOWED:
         for path in (ROOT / layer).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in RELATIVE_PENDING:
+                continue
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                        and node.module.startswith(f"geneb.{layer}")
-                        and path.name != "categories.py"):
-                    absolute.append(f"{path.relative_to(ROOT)}: {node.module}")
+                        and node.module.split(".")[:2] == ["geneb", layer]):
+                    absolute.append(f"{rel}: {node.module}")
     assert not absolute, absolute
+
+
+def test_pending_allowlist_names_existing_offenders():
+    """Each allowlisted module exists and still needs its entry (a fixed one must be
+    removed, so the list only shrinks)."""
+    for rel in RELATIVE_PENDING:
+        tree = ast.parse((ROOT / rel).read_text())
+        assert any(isinstance(n, ast.ImportFrom) and n.level == 0 and n.module
+                   and n.module.split(".")[:2] == ["geneb", rel.split("/")[0]]
+                   for n in ast.walk(tree)), rel
 
 
 def test_import_map_for_static_tools_matches_the_package_dirs():
@@ -127,8 +145,6 @@ def test_import_map_for_static_tools_matches_the_package_dirs():
     assert "import-map" in pyright["extraPaths"]
 
 
-#: Folders held to the size limits (the lead extends this to every source folder).
-SIZE_LIMITED = ("core", "catalog", "store", "extract", "probe")
 MAX_MODULE_LINES, MAX_FUNCTION_LINES, MAX_PARAMETERS = 450, 80, 8
 #: The solver's numeric kernels, exempt from the limits.
 SIZE_EXEMPT = ("probe/torch_solver.py",)
@@ -141,8 +157,10 @@ def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 
 
 def test_modules_and_functions_stay_small():
+    """Every source folder: no module over 450 lines, no function over 80 lines or 8
+    parameters (``self``/``cls`` not counted), outside the solver's numeric kernels."""
     too_big = []
-    for folder in SIZE_LIMITED:
+    for folder in sorted(set(_config()["package-dir"].values())):
         for path in sorted((ROOT / folder).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
             if rel in SIZE_EXEMPT:
@@ -168,3 +186,27 @@ def test_light_commands_do_not_import_torch():
             "print('torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_package_imports_stay_light_and_exports_resolve():
+    """``import geneb.analysis`` / ``geneb.tasks`` load no heavy library (their public names
+    are imported on first use), and every exported name resolves to the object, not a module."""
+    import subprocess
+    import sys
+    import types
+
+    code = ("import sys, geneb.analysis, geneb.tasks; "
+            "print(*[m for m in ('scipy', 'xarray', 'matplotlib', 'pandas', 'zarr') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []
+    import geneb.analysis
+    import geneb.tasks
+
+    for package in (geneb.analysis, geneb.tasks):
+        assert 0 < len(package.__all__) <= 25
+        for name in package.__all__:
+            value = getattr(package, name)
+            assert not isinstance(value, types.ModuleType), name
+            assert value.__module__.startswith(package.__name__), name
+        assert set(package.__all__) <= set(dir(package))

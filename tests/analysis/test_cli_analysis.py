@@ -145,11 +145,12 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+    from geneb.analysis.combine import combine_cubes
+    from geneb.analysis.official import load_official_cube, release_task_ids
     from geneb.analysis.provenance import select_rows
     from geneb.analysis.report import analysis_view
     from geneb.catalog import TASKS
-    from geneb.cli.outputs import write_report_files
+    from geneb.analysis.leaderboard_files import write_leaderboard_files
     from geneb.probe import ProbeProtocol
     from geneb.probe.cube import new_cube
 
@@ -163,14 +164,14 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     for cube in (on_official, on_mine):
         for v in ("mcc", "accuracy", "f1_macro"):
             cube[v].values[:] = rng.uniform(0.1, 0.6, cube[v].shape)
-    from geneb.analysis.official import with_official
+    from geneb.analysis.combine import with_official
     combined = with_official(combine_cubes(on_official, on_mine), load_official_cube())
     out = tmp_path / "rep"
     (out).mkdir()
     (out / "leaderboard_other_tasks.csv").write_text("stale\n")
     # your models are kept beside the official ones (as `report --with-official` does);
     # the self-reported splicebert-1024nt is left out by default
-    text = write_report_files(combined, out, keep=["kmer-4", "kmer-5"])
+    text = write_leaderboard_files(combined, out, keep=["kmer-4", "kmer-5"])
     lb = pd.read_csv(out / "leaderboard.csv")
     view, dropped = analysis_view(select_rows(combined, keep=["kmer-4", "kmer-5"])[0])
     assert "splicebert-1024nt" not in set(lb["model"]) and "--include submissions" in text
@@ -186,5 +187,5 @@ def test_with_official_csv_and_text_leaderboards_rank_the_html_view(tmp_path):
     assert "nan" not in ranked_text.lower() and "kmer-4" in ranked_text
     assert "kmer-5" in text.split("not ranked above")[1]
     # no published results: one leaderboard, no other-tasks file left behind
-    write_report_files(on_official, out)
+    write_leaderboard_files(on_official, out)
     assert not (out / "leaderboard_other_tasks.csv").exists()

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from geneb.analysis import category_scores, macro_micro, task_scores
-from geneb.analysis.official import (PUBLISHED_SEED, combine_cubes, import_results,
-                                     load_official_cube, release_json, release_task_ids,
-                                     to_submission, validate_submission, with_official,
-                                     write_submission)
+from geneb.analysis.combine import combine_cubes, with_official
+from geneb.analysis.official import import_results, load_official_cube, release_json, release_task_ids
+from geneb.analysis.release_schema import PUBLISHED_SEED
+from geneb.analysis.submission import to_submission, validate_submission, write_submission
 from geneb.core.errors import InputError
 from geneb.probe import ProbeProtocol, open_cube, save_cube
 from geneb.probe.cube import new_cube

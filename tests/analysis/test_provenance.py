@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from geneb.analysis.official import combine_cubes, load_official_cube, release_task_ids
+from geneb.analysis.combine import combine_cubes
+from geneb.analysis.official import load_official_cube, release_task_ids
 from geneb.analysis.provenance import (row_labels, row_sources, select_rows, source_of,
                                        with_sources)
 from geneb.core.errors import InputError
@@ -88,7 +89,7 @@ def test_your_models_are_kept_beside_the_official_ones(official):
 
 
 def test_an_exported_submission_says_how_its_results_were_made(official):
-    from geneb.analysis.official import to_submission
+    from geneb.analysis.submission import to_submission
     assert "official" in to_submission(official, "GROVER")["meta"]["provenance"]
     assert "self-reported" in to_submission(official, "splicebert-1024nt")["meta"]["provenance"]
     mine = _computed(("kmer-3",), release_task_ids())

@@ -13,7 +13,8 @@ import time
 import numpy as np
 import pytest
 
-from geneb.analysis.official import load_official_cube, release_task_ids, with_official
+from geneb.analysis.combine import with_official
+from geneb.analysis.official import load_official_cube, release_task_ids
 from geneb.analysis.report import SECTION_IDS, write_report
 from geneb.probe import ProbeProtocol
 from geneb.probe.cube import new_cube

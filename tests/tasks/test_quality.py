@@ -25,11 +25,11 @@ def test_gc_shortcut_is_flagged_and_motif_task_is_not(tmp_path, task_csv):
 
 
 def test_length_shortcut_is_seen():
-    from geneb.tasks.assemble import assemble_task
+    from geneb.tasks._assemble import RawRows, assemble_task
     from geneb.tasks.specs import user_spec
     rng = np.random.default_rng(1)
     seqs = _random(rng, 60, 50) + _random(rng, 60, 90)
-    t = assemble_task(seqs, ["a"] * 60 + ["b"] * 60, None, user_spec("len", None, "x"), "x", "0")
+    t = assemble_task(RawRows(seqs, ["a"] * 60 + ["b"] * 60), user_spec("len", None, "x"), "x", "0")
     r = quality_report(t)
     assert r["baselines"]["test_mcc"]["length"] == 1.0 and r["shortcut"]
     assert r["lengths"]["train"]["min"] == 50 and r["lengths"]["train"]["max"] == 90

@@ -56,7 +56,8 @@ def test_bad_letter_error_names_the_row(tmp_path):
 
 
 def test_task_ids_from_file_names_and_configs_are_validated(tmp_path, task_csv):
-    from geneb.tasks.config import load_source, read_task_config
+    from geneb.tasks.config import read_task_config
+    from geneb.tasks.loaders import load_layout
     from geneb.tasks.fasta import load_fasta_task
 
     hidden = tmp_path / ".x.csv"  # used to give task id "" (and a broken store layout)
@@ -69,7 +70,7 @@ def test_task_ids_from_file_names_and_configs_are_validated(tmp_path, task_csv):
     cfg = tmp_path / "t.yaml"
     cfg.write_text(f"task_id: '..'\npath: {task_csv}\n")  # used to end in a zarr traceback
     with pytest.raises(InputError, match=r"task id '\.\.' is not valid"):
-        load_source(read_task_config(cfg))
+        load_layout(read_task_config(cfg))
     fa = tmp_path / "f.fa"
     fa.write_text(">s1 label=a split=train\nACGT\n>s2 label=b split=test\nACGA\n")
     with pytest.raises(InputError, match="task id 'x/y'"):

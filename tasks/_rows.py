@@ -5,6 +5,9 @@ each, with the split it holds when the file says so) and a function reading one 
 :class:`PartRows`. :func:`build_task` then does the rest the same way for every loader:
 validation rows recorded and not probed, the split rule (the data's own split, or a seeded
 one), ``label_map``, ``sequence_format: kmer``, the checksum and the provenance.
+
+:class:`RowStack` gathers the rows of loaders with their own layout (GUE, Genomic
+Benchmarks), one part per split or class.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from geneb.catalog.tasks import TaskSpec
 from geneb.core.errors import InputError, MissingDataError
 from geneb.core.provenance import sha256_file
 from geneb.core.registry import did_you_mean
-from geneb.tasks.assemble import assemble_task
-from geneb.tasks.data import TaskData
-from geneb.tasks.kmer_text import decode_kmers
-from geneb.tasks.layout import TaskLayout
+
+from ._assemble import RawRows, assemble_task
+from .data import Task
+from ._kmer_text import decode_kmers
+from .layout import TaskLayout
 
 #: Split codes while gathering: train, test, unknown (no split in the data), validation.
 TRAIN, TEST, UNKNOWN, VALID = 0, 1, -1, -2
@@ -92,6 +96,38 @@ class Gathered:
         start, where, place, kept = self._parts[k]
         here = place(int(kept[i - start]))
         return here if len({p[1] for p in self._parts}) == 1 else f"{Path(where).name} {here}"
+
+
+@dataclass
+class RowStack:
+    """Sequences, labels and split codes gathered part by part, remembering where each came from.
+
+    ``locate(i)`` names the file and row (or file) of stacked row ``i`` for error messages.
+    """
+
+    sequences: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    split: list = field(default_factory=list)
+    _parts: list = field(default_factory=list)  # (start, file name, per-row names or None)
+
+    def add(self, sequences, labels, split_code: int, where: str, names=None) -> None:
+        """Append the rows of one file (a table with a header line), or of many one-sequence
+        files named by ``names``."""
+        self._parts.append((len(self.sequences), where, names))
+        self.sequences.extend(sequences)
+        self.labels.extend(labels)
+        self.split.extend([split_code] * len(sequences))
+
+    def locate(self, i: int) -> str:
+        starts = [p[0] for p in self._parts]
+        k = int(np.searchsorted(starts, i, side="right")) - 1
+        start, where, names = self._parts[k]
+        return f"{where} row {i - start + 2}" if names is None else f"file {names[i - start]}"
+
+    def rows(self) -> RawRows:
+        """The stacked rows, their split codes (int8, shape (n,)) and this locator."""
+        return RawRows(self.sequences, self.labels, np.asarray(self.split, dtype=np.int8),
+                       self.locate)
 
 
 def expand(pattern: str, what: str) -> list[Path]:
@@ -230,7 +266,7 @@ def _checksum(g: Gathered, recipe: dict) -> str:
 
 
 def build_task(g: Gathered, layout: TaskLayout, spec: TaskSpec, where: str,
-               prep: dict | None = None) -> TaskData:
+               prep: dict | None = None) -> Task:
     """Validate gathered rows into a task: split rule, label map, k-mer text, checksum.
 
     Raises
@@ -238,7 +274,7 @@ def build_task(g: Gathered, layout: TaskLayout, spec: TaskSpec, where: str,
     InputError
         No rows (a row filter that matches nothing says which values exist), a split that
         is given and asked for at once, an unmapped label, bad k-mer text, and everything
-        :func:`~geneb.tasks.assemble.assemble_task` refuses.
+        :func:`~geneb.tasks._assemble.assemble_task` refuses.
     """
     if not g.sequences:
         values = sorted(g.seen.get("task_values", ()))
@@ -260,5 +296,5 @@ def build_task(g: Gathered, layout: TaskLayout, spec: TaskSpec, where: str,
                 warnings=[*prep.get("warnings", []), *g.warnings, *warnings])
     if layout.valid:
         prep["valid"] = layout.valid
-    return assemble_task(sequences, labels, split, spec, where, _checksum(g, recipe),
-                         options=layout.options, locate=g.locate, prep=prep)
+    return assemble_task(RawRows(sequences, labels, split, g.locate), spec, where,
+                         _checksum(g, recipe), options=layout.options, prep=prep)

@@ -1,20 +1,21 @@
-"""Files every reporting command writes: leaderboard and per-task CSVs, run info."""
+"""The leaderboard files of a cube: ``leaderboard.csv``, ``task_scores.csv``, ``run_info.json``
+(and ``leaderboard_other_tasks.csv`` when some models ran on other tasks)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis import format_leaderboard, leaderboard_frame, task_frame
-from geneb.analysis.provenance import row_sources, select_rows
-from geneb.analysis.view import analysis_view, own_tasks_view
 from geneb.core.atomic import atomic_write_text
 from geneb.core.provenance import library_versions
+
+from ._view import analysis_view, own_tasks_view
+from .leaderboard import format_leaderboard, leaderboard_frame, task_frame
+from .provenance import row_sources, select_rows
 
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
@@ -26,8 +27,9 @@ def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
 OTHER_TASKS_CSV = "leaderboard_other_tasks.csv"
 
 
-def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None, *,
-                       include: Sequence[str] = (), keep: Sequence[str] = ()) -> str:
+def write_leaderboard_files(cube: xr.Dataset, out: str | Path, *, command: str = "",
+                            timings: dict | None = None, include: Sequence[str] = (),
+                            keep: Sequence[str] = ()) -> str:
     """Write ``leaderboard.csv``, ``task_scores.csv`` and ``run_info.json`` into ``out``.
 
     Rows are selected as in the report (:func:`~geneb.analysis.provenance.select_rows`:
@@ -38,8 +40,24 @@ def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None,
     separately, on their own tasks, in ``leaderboard_other_tasks.csv`` and after the text
     leaderboard. Both CSVs have a ``source`` column.
 
-    Returns the text leaderboard.
+    Parameters
+    ----------
+    cube : xarray.Dataset, dims (model, task, regime, seed)
+    out : path-like
+        Folder (created when missing).
+    command : str
+        The command line recorded in ``run_info.json``.
+    timings : dict, optional
+        Added to ``run_info.json`` (e.g. ``extract_s``, ``probe_s``).
+    include, keep : sequence of str
+        Sources besides ``official``, and models always kept.
+
+    Returns
+    -------
+    str
+        The text leaderboard (with the unranked models and the rows left out, if any).
     """
+    out = Path(out)
     selected, selection = select_rows(cube, include, keep)
     out.mkdir(parents=True, exist_ok=True)
     view, dropped = analysis_view(selected)
@@ -55,7 +73,7 @@ def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None,
     tasks.insert(1, "source", tasks["model"].map(dict(zip(
         [str(m) for m in selected["model"].values], row_sources(selected)))))
     _atomic_csv(tasks, out / "task_scores.csv")
-    info = {"command": " ".join(["geneb", *sys.argv[1:]]), "versions": library_versions(),
+    info = {"command": command, "versions": library_versions(),
             "protocol": cube.attrs.get("protocol"), "backend": cube.attrs.get("backend"),
             "rows": selection.as_json(),
             "models": [str(m) for m in selected["model"].values],
@@ -68,3 +86,6 @@ def write_report_files(cube: xr.Dataset, out: Path, timings: dict | None = None,
     if selection.left_out:
         text += "\n" + selection.describe()
     return text
+
+
+__all__ = ["OTHER_TASKS_CSV", "write_leaderboard_files"]

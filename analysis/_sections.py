@@ -13,19 +13,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geneb.analysis import figures
-from geneb.analysis.aggregate import category_scores, macro_micro, present_categories, seed_spread
-from geneb.analysis.compare import DESIGN_PAIRS, PAPER_PAIRS, MatchedPair, matched_comparisons
-from geneb.analysis.fewshot import (category_drops, category_winners, fewshot_drops,
-                                    regime_rank_correlations, winner_change_counts)
-from geneb.analysis.headline import DEFAULT_MAX_PARAMS, headline_figures, headline_table
-from geneb.analysis.provenance import OFFICIAL, RowSelection, row_labels, row_sources, select_rows
-from geneb.analysis.scaling import model_table, pareto_frontier, scaling_correlations, smaller_wins
-from geneb.analysis.stability import (bootstrap_scores, category_rank_correlations,
-                                      macro_micro_agreement)
-from geneb.analysis.variance import DEFAULT_SD_THRESHOLD, high_variance_tasks, task_spread
-from geneb.analysis.view import analysis_view, has_published, main_regime, own_tasks_view
 from geneb.core.provenance import geneb_version
+
+from . import _figures as figures
+from .aggregate import category_scores, macro_micro, present_categories, seed_spread
+from .compare import DESIGN_PAIRS, PAPER_PAIRS, MatchedPair, matched_comparisons
+from .fewshot import (category_drops, category_winners, fewshot_drops,
+                      regime_rank_correlations, winner_change_counts)
+from .headline import DEFAULT_MAX_PARAMS, headline_figures, headline_table
+from .provenance import OFFICIAL, RowSelection, row_labels, row_sources, select_rows
+from .scaling import model_table, pareto_frontier, scaling_correlations, smaller_wins
+from .stability import (bootstrap_scores, category_rank_correlations,
+                        macro_micro_agreement)
+from .variance import DEFAULT_SD_THRESHOLD, high_variance_tasks, task_spread
+from ._view import analysis_view, has_published, main_regime, own_tasks_view
 
 #: Section ids, in page order (the browser test checks each is shown).
 SECTION_IDS = ("overview", "headline", "leaderboard", "heatmap", "scaling", "comparisons",
@@ -402,7 +403,7 @@ def build_report(cube: xr.Dataset, opt: ReportOptions = ReportOptions(),
     """Every section and the ``report.json`` document for a cube.
 
     Rows: :func:`~geneb.analysis.provenance.select_rows` with ``opt.include`` and
-    ``opt.keep``; rankings then use :func:`~geneb.analysis.view.analysis_view`.
+    ``opt.keep``; rankings then use :func:`~geneb.analysis._view.analysis_view`.
     """
     selected, selection = select_rows(cube, opt.include, opt.keep)
     view, unranked = analysis_view(selected, opt.metric)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from geneb.analysis.aggregate import macro_micro
-from geneb.analysis.official import PUBLISHED_SEED
+from .aggregate import macro_micro
+from .release_schema import PUBLISHED_SEED
 
 
 def has_published(cube: xr.Dataset) -> bool:
