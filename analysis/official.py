@@ -256,18 +256,5 @@ def load_official_cube() -> xr.Dataset:
     return import_results(None)
 
 
-#: Names that moved to combine.py and submission.py, still found here on first use for
-#: callers not yet updated (cli/cmd_export.py); remove once none is left.
-_MOVED = {"combine_cubes": "combine", "with_official": "combine", "to_submission": "submission",
-          "validate_submission": "submission", "write_submission": "submission"}
-
-
-def __getattr__(name: str):
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-    return getattr(import_module(f".{_MOVED[name]}", __package__), name)
-
-
 __all__ = ["RELEASE_FILES", "RELEASE_SOURCE", "release_json", "release_task_ids",
            "import_results", "load_official_cube"]

@@ -23,9 +23,10 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geneb.analysis.official import release_task_ids, to_submission, write_submission
-    from geneb.analysis.submission import FEW_MISSING, missing_tasks
-    from geneb.cli.guards import check_parent
+    from geneb.analysis.official import release_task_ids
+    from geneb.analysis.submission import (FEW_MISSING, missing_tasks, to_submission,
+                                           write_submission)
+    from .guards import check_parent
     from geneb.probe import open_cube
 
     check_parent(args.submission, "--submission", parents=False)

@@ -11,11 +11,11 @@ import argparse
 from pathlib import Path
 
 from geneb.catalog.models import POOLING_KINDS
-from geneb.cli.guards import check_parent, removed_on_failure
-from geneb.cli.options import (add_model_args, add_task_args, positive_int, selected_models,
+from .guards import check_parent, removed_on_failure
+from .options import (add_model_args, add_task_args, positive_int, selected_models,
                                selected_tasks)
-from geneb.cli.parsing import seconds
-from geneb.cli.task_checks import warn_duplicates
+from .parsing import seconds
+from .task_checks import warn_duplicates
 from geneb.extract.options import LONG_MODES, PRECISIONS, ExtractOptions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geneb.cli.guards import check_cube_out, check_parent
+from .guards import check_cube_out, check_parent
 
 
 def add_parser(sub) -> None:

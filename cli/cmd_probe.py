@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geneb.cli.guards import check_cube_out, check_parent
-from geneb.cli.probe_options import add_probe_args, probe_kwargs
+from .guards import check_cube_out, check_parent
+from .probe_options import add_probe_args, probe_kwargs
 
 
 def add_parser(sub) -> None:

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from geneb.cli.guards import check_parent
+from .guards import check_parent
 from geneb.store import EmbeddingStore
 from geneb.store import tools
 

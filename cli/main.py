@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from geneb.cli.parsing import GenebParser, UsageError, error_line, parse
+from .parsing import GenebParser, UsageError, error_line, parse
 from geneb.core.errors import GenebError
 
 #: Command → (module in geneb.cli, help line). Each module has ``add_parser(subparsers)``

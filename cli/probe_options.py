@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from geneb.cli.options import positive_int
+from .options import positive_int
 from geneb.core.errors import InputError
 from geneb.probe import GENEB_REGIMES, GENEB_SEEDS, ProbeProtocol
 from geneb.probe.backends import BACKEND_CHOICES

@@ -101,12 +101,6 @@ def test_imports_point_down_the_layers():
     assert not bad, bad
 
 
-#: Modules that still import their own layer as ``geneb.<layer>...``. Outside the files of
-#: issue 13 part B (other engineers work on them at the same time); the lead empties this.
-RELATIVE_PENDING = ("cli/main.py", "cli/cmd_extract.py", "cli/cmd_probe.py",
-                    "cli/cmd_import_results.py", "cli/probe_options.py")
-
-
 def test_relative_imports_inside_every_layer():
     """Inside each folder a module imports its own layer relatively, so tools that do not
     know the package-dir mapping still follow it."""
@@ -114,23 +108,11 @@ def test_relative_imports_inside_every_layer():
     for layer in ALLOWED:
         for path in (ROOT / layer).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
-            if rel in RELATIVE_PENDING:
-                continue
             for node in ast.walk(ast.parse(path.read_text())):
                 if (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
                         and node.module.split(".")[:2] == ["geneb", layer]):
                     absolute.append(f"{rel}: {node.module}")
     assert not absolute, absolute
-
-
-def test_pending_allowlist_names_existing_offenders():
-    """Each allowlisted module exists and still needs its entry (a fixed one must be
-    removed, so the list only shrinks)."""
-    for rel in RELATIVE_PENDING:
-        tree = ast.parse((ROOT / rel).read_text())
-        assert any(isinstance(n, ast.ImportFrom) and n.level == 0 and n.module
-                   and n.module.split(".")[:2] == ["geneb", rel.split("/")[0]]
-                   for n in ast.walk(tree)), rel
 
 
 def test_import_map_for_static_tools_matches_the_package_dirs():
