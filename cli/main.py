@@ -86,10 +86,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("geneb: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` or a closed reader: stop quietly
+        _silence_stdout()
+        return 0
     except OSError as exc:  # the machine refused (permissions, disk full): one line too
         where = f": {exc.filename}" if exc.filename else ""
         print(f"geneb: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def entry() -> None:

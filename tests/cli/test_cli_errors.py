@@ -93,3 +93,22 @@ def test_export_of_a_cube_without_the_official_tasks_says_how_many_and_where_to_
     assert main(["tasks", "list", "--missing", str(cube)]) == 0
     out = capsys.readouterr().out
     assert out.strip().endswith("100 tasks") and "geneb-mini" not in out
+
+
+def test_output_piped_into_a_closed_reader_ends_quietly():
+    """`geneb tasks list | head -1`: the reader closes early; no traceback, no error line."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the listing (> 4 KB) cannot fit
+    proc = subprocess.Popen([sys.executable, "-m", "geneb.cli.main", "tasks", "list"],
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reader.read(100)  # like `head -c 100`, then exit
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "error" not in err, err
