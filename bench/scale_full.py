@@ -194,41 +194,68 @@ def _save(result: dict, path: Path | None) -> None:
     os.replace(tmp, path)
 
 
-def run_full(widths: list[int], tasks: list[TaskSize], *, workdir: Path, device: str,
-             dtype: str = "float16", per_regime: int = 3, compare_width: int | None = None,
-             json_path: Path | None = None, seed: int = 0, log=print) -> dict:
+@dataclass(frozen=True)
+class FullOptions:
+    """Settings of a ``--full`` run.
+
+    Attributes
+    ----------
+    device : str
+        Where the probe runs (and the synthetic rows are drawn).
+    dtype : str
+        Store dtype of the synthetic embeddings.
+    per_regime : int
+        Literal-loop cells sampled per regime and width (0: no sample).
+    compare_width : int or None
+        Width on which cuML and torch are timed on the same problems.
+    json_path : Path or None
+        Results file, rewritten after each width.
+    seed : int
+        Seed of the literal-loop sample.
+    """
+
+    device: str = "cpu"
+    dtype: str = "float16"
+    per_regime: int = 3
+    compare_width: int | None = None
+    json_path: Path | None = None
+    seed: int = 0
+
+
+def run_full(widths: list[int], tasks: list[TaskSize], workdir: Path,
+             opts: FullOptions = FullOptions(), log=print) -> dict:
     """Measure every width in turn (store, probe, literal sample, delete); see the module doc.
 
-    The JSON at ``json_path`` is rewritten after each width, so a run cut short keeps what it
-    measured.
+    The JSON at ``opts.json_path`` is rewritten after each width, so a run cut short keeps
+    what it measured.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(opts.seed)
     task_ids = [t.task_id for t in tasks]
-    result = {"device": device, "dtype": dtype, "tasks": [asdict(t) for t in tasks],
+    result = {"device": opts.device, "dtype": opts.dtype, "tasks": [asdict(t) for t in tasks],
               "widths": [], "literal": [], "cuml_vs_torch": {"status": "skipped",
                                                             "reason": "no width given"}}
     for width in widths:
         path = workdir / f"w{width}.zarr"
-        store, build_s, nbytes = build_width_store(path, width, tasks, dtype=dtype,
-                                                   device=device)
-        run, cube = probe_width(store, width, task_ids, device=device)
+        store, build_s, nbytes = build_width_store(path, width, tasks, dtype=opts.dtype,
+                                                   device=opts.device)
+        run, cube = probe_width(store, width, task_ids, device=opts.device)
         run = WidthRun(build_seconds=round(build_s, 2), embedding_gb=round(nbytes / 1e9, 3),
                        **{**run, "probe_seconds": round(run["probe_seconds"], 2)})
         result["widths"].append(asdict(run))
         log(f"width {width}: probe {run.probe_seconds:.1f} s ({run.fits} fits, "
             f"{run.unconverged} unconverged; fit seconds {run.fit_seconds}), "
             f"store {run.embedding_gb:.2f} GB built in {run.build_seconds:.0f} s")
-        lit = literal_sample(store, cube, run.probe_seconds, per_regime, rng)
+        lit = literal_sample(store, cube, run.probe_seconds, opts.per_regime, rng)
         result["literal"] += lit
         log(f"width {width}: literal sample {len(lit)} cells, "
             f"{sum(c['literal_s'] for c in lit):.1f} s vs engine "
             f"{sum(c['engine_s'] for c in lit):.2f} s")
-        if width == compare_width:
-            result["cuml_vs_torch"] = compare_backends(store, width, task_ids, device)
-        _save(result, json_path)
+        if width == opts.compare_width:
+            result["cuml_vs_torch"] = compare_backends(store, width, task_ids, opts.device)
+        _save(result, opts.json_path)
         shutil.rmtree(path, ignore_errors=True)
-    if compare_width is not None and compare_width not in widths:
-        result["cuml_vs_torch"] = {"status": "failed",
-                                   "reason": f"--compare-width {compare_width} is not measured"}
-    _save(result, json_path)
+    if opts.compare_width is not None and opts.compare_width not in widths:
+        result["cuml_vs_torch"] = {"status": "failed", "reason": f"--compare-width "
+                                   f"{opts.compare_width} is not among the measured widths"}
+    _save(result, opts.json_path)
     return {**result, "summary": summarise(result)}

@@ -167,5 +167,20 @@ def evidence_from_gpu_check(path: str | Path) -> list[Evidence]:
     return out
 
 
-__all__ = ["PARITY_BOUND", "Candidate", "Evidence", "candidates_here", "choose_backend",
-           "evidence_from_gpu_check"]
+def auto_choice(device: str | None = None,
+                evidence_file: str | Path | None = None) -> tuple[str, str]:
+    """``--backend auto`` on this machine: :func:`choose_backend` over
+    :func:`candidates_here`, with the measurements of ``evidence_file`` (a ``gpu_check.json``)
+    when given.
+
+    Returns
+    -------
+    (str, str)
+        Backend name and the reason to record in the cube.
+    """
+    evidence = evidence_from_gpu_check(evidence_file) if evidence_file else []
+    return choose_backend(candidates_here(device), evidence)
+
+
+__all__ = ["PARITY_BOUND", "Candidate", "Evidence", "auto_choice", "candidates_here",
+           "choose_backend", "evidence_from_gpu_check"]

@@ -208,8 +208,9 @@ def test_a_test_set_index_out_of_range_is_refused():
 
 
 # --backend auto by measured evidence (geneb.probe.backends.select)
-from geneb.probe.backends.select import (Candidate, Evidence, candidates_here,  # noqa: E402
-                                         choose_backend, evidence_from_gpu_check)
+from geneb.probe.backends.select import (Candidate, Evidence, auto_choice,  # noqa: E402
+                                         candidates_here, choose_backend,
+                                         evidence_from_gpu_check)
 
 GPU_HERE = [Candidate("torch", "cuda"), Candidate("cuml", "cuda"), Candidate("sklearn", "cpu")]
 
@@ -273,3 +274,15 @@ def test_evidence_is_read_from_a_gpu_check_summary(tmp_path):
     assert ev["cuml"].mean_abs_dmcc is None and ev["cuml"].fits_per_second == 37.0
     name, why = choose_backend(GPU_HERE, list(ev.values()))
     assert name == "torch" and "812.5 fits/s" in why
+
+
+def test_auto_choice_on_this_cpu_with_and_without_a_measurement(tmp_path):
+    name, why = auto_choice("cpu")
+    assert name == "torch" and why.startswith("torch:cpu: no parity measurement")
+    path = tmp_path / "gpu_check.json"
+    path.write_text(__import__("json").dumps(
+        {"device": "cpu", "started": "2026-12-04T04:25:23Z",
+         "steps": {"parity": {"torch": {"status": "ok", "mean_abs_dmcc": 0.0017}},
+                   "scale": {"cuml_vs_torch": {"status": "skipped", "reason": "no cuML"}}}}))
+    name, why = auto_choice("cpu", path)
+    assert name == "torch" and "mean |dMCC| 0.0017 <= 0.005" in why and "no speed measured" in why
