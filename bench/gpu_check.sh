@@ -98,9 +98,9 @@ step pytest_gpu 75 "$PY" -m pytest -m gpu -q -p no:cacheprovider \
     --junitxml="$WORK/pytest_gpu.xml" "${GPU_TESTS[@]}"
 step parity 90 "$PY" bench/gpu_parity.py --device "$DEVICE" $SMALL --json "$WORK/parity.json"
 # shellcheck disable=SC2046
-step scale 170 "$PY" bench/bench_probe_scale.py --device "$DEVICE" $(scale_args) \
+step scale 155 "$PY" bench/bench_probe_scale.py --device "$DEVICE" $(scale_args) \
     --json "$WORK/scale.json" --workdir "$WORK/scale"
-step extract 60 "$PY" bench/gpu_extract.py --device "$DEVICE" $SMALL --json "$WORK/extract.json"
+step extract 75 "$PY" bench/gpu_extract.py --device "$DEVICE" $SMALL --json "$WORK/extract.json"
 
 COMMIT=$(git rev-parse HEAD 2>/dev/null || true)
 "$PY" bench/gpu_check_summary.py --work "$WORK" --out "$OUT" --device "$DEVICE" $SMALL \

@@ -72,10 +72,13 @@ def build_model(arch: dict, device: str, half: torch.dtype | None):
     config = getattr(tf, arch["cls"])(vocab_size=len(tok), pad_token_id=tok.pad_token_id
                                       or tok.eos_token_id, **cfg)
     torch.manual_seed(0)
-    model = tf.AutoModel.from_config(config)
-    model = model.to(device=device, dtype=half or torch.float32).eval()
-    max_length = cfg.get("max_position_embeddings", 1024)
-    return model, tok, min(max_length, 512 if arch["cls"] == "BertConfig" else 1024)
+    with torch.device(device):  # initialised where it runs: a 500M model inits in seconds
+        model = tf.AutoModel.from_config(config)
+    model = model.to(dtype=half or torch.float32).eval()
+    max_length = min(cfg.get("max_position_embeddings", 1024),
+                     512 if arch["cls"] == "BertConfig" else 1024)
+    tok.model_max_length = max_length
+    return model, tok, max_length
 
 
 def sequences(n: int):

@@ -49,6 +49,9 @@ class WidthRun:
     median_iter : dict
         Median optimiser iterations of the fits per regime.
     backend : str
+    load : tuple of float
+        1-minute load average before and after the probe (the machine may be shared: a load
+        above the core count means the probe did not have the cores to itself).
     """
 
     width: int
@@ -62,11 +65,13 @@ class WidthRun:
     fit_seconds: dict
     median_iter: dict
     backend: str
+    load: tuple = ()
 
 
 def probe_width(store, width: int, task_ids: list[str], *, device: str | None,
                 backend: str = "auto"):
     """Run the probe on one width's store; returns ``(WidthRun without build facts, cube)``."""
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     cube = run_probes(store, [model_id(width)], task_ids, backend=backend, device=device,
                       show_progress=False)
@@ -80,7 +85,8 @@ def probe_width(store, width: int, task_ids: list[str], *, device: str | None,
     run = dict(width=width, n_tasks=len(task_ids), probe_seconds=wall,
                cells=int(np.isfinite(cube["mcc"].values).sum()), fits=int(fitted.sum()),
                unconverged=int((~cube["converged"].values & fitted).sum()),
-               fit_seconds=fit_s, median_iter=med, backend=str(cube.attrs.get("backend")))
+               fit_seconds=fit_s, median_iter=med, backend=str(cube.attrs.get("backend")),
+               load=(round(load, 2), round(os.getloadavg()[0], 2)))
     return run, cube
 
 
@@ -233,7 +239,7 @@ def run_full(widths: list[int], tasks: list[TaskSize], workdir: Path,
     task_ids = [t.task_id for t in tasks]
     result = {"device": opts.device, "dtype": opts.dtype, "tasks": [asdict(t) for t in tasks],
               "widths": [], "literal": [], "cuml_vs_torch": {"status": "skipped",
-                                                            "reason": "no width given"}}
+                                                            "reason": "no --compare-width given"}}
     for width in widths:
         path = workdir / f"w{width}.zarr"
         store, build_s, nbytes = build_width_store(path, width, tasks, dtype=opts.dtype,
@@ -244,7 +250,8 @@ def run_full(widths: list[int], tasks: list[TaskSize], workdir: Path,
         result["widths"].append(asdict(run))
         log(f"width {width}: probe {run.probe_seconds:.1f} s ({run.fits} fits, "
             f"{run.unconverged} unconverged; fit seconds {run.fit_seconds}), "
-            f"store {run.embedding_gb:.2f} GB built in {run.build_seconds:.0f} s")
+            f"store {run.embedding_gb:.2f} GB built in {run.build_seconds:.0f} s; load average "
+            f"{run.load[0]:.1f} before, {run.load[1]:.1f} after")
         lit = literal_sample(store, cube, run.probe_seconds, opts.per_regime, rng)
         result["literal"] += lit
         log(f"width {width}: literal sample {len(lit)} cells, "
