@@ -73,8 +73,8 @@ setup() {  # geneb importable, or installed offline from the wheel folder
             --no-build-isolation -e . \
             && printf '{"status": "ok", "installed": true}\n' >"$WORK/setup.json"
     else
-        printf '{"status": "failed", "reason": "geneb does not import with %s; give --wheel-dir with wheels of its dependencies"}\n' \
-            "$PY" >"$WORK/setup.json"
+        local why="geneb does not import with $PY; give --wheel-dir with its dependencies' wheels"
+        printf '{"status": "failed", "reason": "%s"}\n' "$why" >"$WORK/setup.json"
         return 1
     fi
 }

@@ -7,7 +7,8 @@ Class counts come from the catalog (``catalog/data/geneb_tasks.csv``, leading in
 from the published scores), so ``bench/data/geneb_task_sizes.csv`` completes it, each row saying
 on what basis (``basis`` column):
 
-* ``catalog``: the catalog's train size (capped at 100,000, geneb's default subsample) and test size;
+* ``catalog``: the catalog's train size (capped at 100,000, geneb's default subsample) and
+  test size;
 * ``shared-data-file``: rows of the task's files in the shared data (GUE copies);
 * ``published-table-recalled``: the split tables of the GUE (DNABERT-2) and Nucleotide Transformer
   papers, recalled, not checked offline;

@@ -226,10 +226,12 @@ def test_auto_picks_the_fastest_backend_within_parity():
 
 
 def test_auto_never_picks_a_backend_outside_the_parity_bound():
-    ev = [Evidence("torch", "cuda", 0.0021, 900.0, "s"), Evidence("cuml", "cuda", 0.02, 5000.0, "s")]
+    ev = [Evidence("torch", "cuda", 0.0021, 900.0, "s"),
+          Evidence("cuml", "cuda", 0.02, 5000.0, "s")]
     name, why = choose_backend(GPU_HERE, ev)
     assert name == "torch" and "cuml mean |dMCC| 0.0200 > 0.005" in why
-    both_bad = [Evidence("torch", "cuda", 0.01, 900.0, "s"), Evidence("cuml", "cuda", 0.02, 1.0, "s")]
+    both_bad = [Evidence("torch", "cuda", 0.01, 900.0, "s"),
+                Evidence("cuml", "cuda", 0.02, 1.0, "s")]
     name, why = choose_backend(GPU_HERE, both_bad)
     assert name == "sklearn" and "torch:cuda mean |dMCC| 0.0100" in why
 
@@ -244,7 +246,8 @@ def test_auto_without_evidence_for_this_device_says_so():
                Candidate("sklearn", "cpu")]
     ev = [Evidence("torch", "cuda", 0.002, 10.0, "s"), Evidence("cuml", "cuda", 0.002, 99.0, "s")]
     assert choose_backend(no_cuml, ev)[0] == "torch"
-    broken = [Candidate("torch", "cuda", False, "torch sees no CUDA GPU"), Candidate("sklearn", "cpu")]
+    broken = [Candidate("torch", "cuda", False, "torch sees no CUDA GPU"),
+              Candidate("sklearn", "cpu")]
     name, why = choose_backend(broken, [])
     assert name == "sklearn" and "torch sees no CUDA GPU" in why
 
