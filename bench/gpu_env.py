@@ -79,7 +79,8 @@ def cuml_record(device: str, wheel_dir: Path | None, timeout: float) -> dict:
     if not err:
         return {"status": "ok", "version": _version("cuml"), "installed_here": False}
     if device != "cuda":
-        return skipped(f"device {device}: cuML needs a CUDA GPU (import: {err})")
+        unused = f"; {wheel_dir} not used for it" if wheel_dir is not None else ""
+        return skipped(f"device {device}: cuML needs a CUDA GPU (import: {err}){unused}")
     if wheel_dir is None:
         return skipped(f"{NO_WHEELS} (import: {err})")
     inst = install_cuml(wheel_dir, timeout)
