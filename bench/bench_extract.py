@@ -75,8 +75,21 @@ def padding_report(tasks) -> None:
         f"{100 * p / (r + p):19.2f}%" for (r, p) in tot.values()))
 
 
+def batch_order(lengths: np.ndarray, sort: bool, chunk: int = CHUNK) -> np.ndarray:
+    """Row order of the batches: by length within each ``chunk`` rows, as geneb's extractor
+    sorts each chunk it embeds (or file order)."""
+    if not sort:
+        return np.arange(len(lengths))
+    return np.concatenate([c + np.argsort(lengths[c:c + chunk], kind="stable")
+                           for c in range(0, len(lengths), chunk)] or [np.arange(0)])
+
+
 def bare_loop(model, tok, seqs, max_length, sort: bool, batch: int = BATCH) -> float:
-    order = np.argsort([len(s) for s in seqs], kind="stable") if sort else np.arange(len(seqs))
+    """Sequences/s of a bare ``model(**batch)`` loop: tokenize, forward under inference_mode
+    on the model's device, masked mean, copy to the host. Same batches as geneb when
+    ``sort`` (length-sorted within 1024-row chunks)."""
+    device = next(model.parameters()).device
+    order = batch_order(np.array([len(s) for s in seqs]), sort)
     t0 = time.perf_counter()
     out = np.zeros((len(seqs), model.config.hidden_size), np.float32)
     with torch.inference_mode():
@@ -84,9 +97,11 @@ def bare_loop(model, tok, seqs, max_length, sort: bool, batch: int = BATCH) -> f
             idx = order[b:b + batch]
             enc = tok([seqs[i] for i in idx], padding=True, truncation=True,
                       max_length=max_length, return_tensors="pt")
-            h = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-            m = enc["attention_mask"].unsqueeze(-1).float()
-            out[idx] = ((h.last_hidden_state * m).sum(1) / m.sum(1)).numpy()
+            inputs = {"input_ids": enc["input_ids"].to(device),
+                      "attention_mask": enc["attention_mask"].to(device)}
+            h = model(**inputs).last_hidden_state
+            m = inputs["attention_mask"].unsqueeze(-1).to(h.dtype)
+            out[idx] = ((h * m).sum(1) / m.sum(1)).float().cpu().numpy()
     return len(seqs) / (time.perf_counter() - t0)
 
 

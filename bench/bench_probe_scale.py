@@ -10,14 +10,26 @@ On CPU (default) it probes a stratified sample of tasks for one model, fits
 ``seconds ~ a * n*d*classes + b`` and prints the estimated time per model for the 100 tasks, with a
 tuned scikit-learn full fit on one mid-size task for a ratio measured in the same run. With
 ``--device cuda --all`` it runs the whole 60,000-cell grid on the GPU and prints its wall time.
+
+``--full`` measures instead of projecting (:mod:`scale_full`): synthetic embeddings with the real
+train/test sizes and class counts of the 100 GENEB tasks (:mod:`scale_sizes`) for several real
+widths, each probed end to end by ``geneb.probe.run_probes`` (what ``geneb probe`` runs), plus
+a literal-loop sample for the ratio. ``--small`` does the same on 4 task shapes scaled down 50x
+and two small widths (seconds; for tests and ``bench/gpu_check.sh --small``). The last line is
+``grid: measured M min on ... (W widths x N tasks x 3 regimes x 5 seeds), 40-model total T min,
+literal-loop sample ratio R x``: T weights each measured width by how many of the 40 models have
+that width, or the nearest measured one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,6 +39,9 @@ from geneb.probe.torch_solver import solve_probes
 
 WIDTHS = (256, 384, 512, 768, 1024, 1280, 1536, 2048, 2560, 3072, 4096)
 SEEDS = (13, 17, 42, 123, 997)
+#: widths measured by --full (the 40 models' widths run 72-4096) and by --small
+FULL_WIDTHS = [256, 768, 1024, 2560, 4096]
+SMALL_WIDTHS = [32, 96]
 
 
 def grid(n_models: int = 40, n_tasks: int = 100, seed: int = 0):
@@ -77,12 +92,98 @@ def sklearn_full(Xtr, ytr, Xte) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> int:
+def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--all", action="store_true", help="the whole grid (meant for a GPU)")
-    ap.add_argument("--sample", type=int, default=5, help="tasks probed on CPU for the estimate")
-    args = ap.parse_args()
+    ap.add_argument("--sample", type=int, default=None,
+                    help="tasks probed on CPU for the estimate (default 5)")
+    ap.add_argument("--full", action="store_true",
+                    help="measure: real GENEB task sizes, several widths, the real probe")
+    ap.add_argument("--small", action="store_true",
+                    help="--full on 4 task shapes scaled down 50x and widths 32, 96 (seconds)")
+    ap.add_argument("--widths", type=int, nargs="+", default=None,
+                    help=f"widths for --full (default {' '.join(map(str, FULL_WIDTHS))})")
+    ap.add_argument("--dtype", default=None, choices=("float16", "float32"),
+                    help="store dtype of the synthetic embeddings (--full; default float16)")
+    ap.add_argument("--literal-per-regime", type=int, default=None,
+                    help="literal-loop cells sampled per regime and width (--full; default 3)")
+    ap.add_argument("--compare-width", type=int, default=None,
+                    help="also time cuML against torch on this measured width (--full)")
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where the temporary stores go (default a new folder in $TMPDIR)")
+    ap.add_argument("--json", type=Path, default=None, help="write the results here (--full)")
+    args = ap.parse_args(argv)
+    full_only = [o for o, v in (("--widths", args.widths), ("--json", args.json),
+                                ("--compare-width", args.compare_width),
+                                ("--workdir", args.workdir), ("--dtype", args.dtype),
+                                ("--literal-per-regime", args.literal_per_regime))
+                 if v is not None]
+    measure = args.full or args.small
+    if full_only and not measure:
+        ap.error(f"{full_only[0]} applies to --full or --small only")
+    if args.full and args.small:
+        ap.error("--small is --full at small sizes: give one of them")
+    if measure and (args.all or args.sample is not None):
+        ap.error(f"{'--all' if args.all else '--sample'} is for the projection; it does not go "
+                 f"with --full/--small")
+    args.sample = 5 if args.sample is None else args.sample
+    args.dtype = args.dtype or "float16"
+    args.literal_per_regime = 3 if args.literal_per_regime is None else args.literal_per_regime
+    if args.widths is not None and min(args.widths) < 1:
+        ap.error(f"--widths {args.widths}: widths must be positive")
+    if args.literal_per_regime < 0:
+        ap.error(f"--literal-per-regime {args.literal_per_regime}: use 0 or more")
+    widths = args.widths or (SMALL_WIDTHS if args.small else FULL_WIDTHS)
+    if args.compare_width is not None and args.compare_width not in widths:
+        ap.error(f"--compare-width {args.compare_width} is not among the measured widths "
+                 f"{widths}")
+    args.widths = widths if (args.full or args.small) else None
+    return args
+
+
+def main_full(args: argparse.Namespace) -> int:
+    """``--full`` / ``--small``: measure (see :mod:`scale_full`)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from scale_full import FullOptions, grid_line, run_full
+    from scale_sizes import geneb_task_sizes, small_task_sizes
+    tasks = small_task_sizes() if args.small else geneb_task_sizes()
+    widths = args.widths
+    torch.set_num_threads(torch.get_num_threads())
+    own = args.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="geneb_scale_")) if own else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"{len(tasks)} tasks ({sum(t.n_train for t in tasks):,} train rows, "
+              f"{sum(t.n_test for t in tasks):,} test rows), widths {widths}, store "
+              f"{args.dtype} in {workdir}, device {args.device}", flush=True)
+        opts = FullOptions(device=args.device, dtype=args.dtype,
+                           per_regime=args.literal_per_regime,
+                           compare_width=args.compare_width, json_path=args.json)
+        result = run_full(widths, tasks, workdir, opts, log=lambda m: print(m, flush=True))
+    finally:
+        if own:
+            import shutil
+            shutil.rmtree(workdir, ignore_errors=True)
+    s = result["summary"]
+    print(f"40-model total = sum over measured widths of (measured minutes x models of that "
+          f"width or nearest): {s['models_per_width']}")
+    cmp_ = result["cuml_vs_torch"]
+    if cmp_["status"] == "ok":
+        print(f"cuML vs torch: {cmp_['cuml']['fits_per_second']} vs "
+              f"{cmp_['torch']['fits_per_second']} fits/s on the same problems")
+    else:
+        print(f"cuML vs torch: {cmp_['status']}: {cmp_['reason']}")
+    where = (f"{os.cpu_count()} cores" if args.device == "cpu"
+             else f"1 GPU ({torch.cuda.get_device_name(0)})")
+    print(grid_line(s, where))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.full or args.small:
+        return main_full(args)
     widths, tasks = grid()
     if args.all:
         t0, cells, unconv = time.perf_counter(), 0, 0

@@ -205,3 +205,87 @@ def test_a_test_set_index_out_of_range_is_refused():
     X, y = planted(rng, 40, 8, 2)
     with pytest.raises(ValueError, match="test_of"):
         solve_probes([X], [y], [X[:5]], test_of=[1])
+
+
+# --backend auto by measured evidence (geneb.probe.backends.select)
+from geneb.probe.backends.select import (Candidate, Evidence, auto_choice,  # noqa: E402
+                                         candidates_here, choose_backend,
+                                         evidence_from_gpu_check)
+
+GPU_HERE = [Candidate("torch", "cuda"), Candidate("cuml", "cuda"), Candidate("sklearn", "cpu")]
+
+
+def test_auto_picks_the_fastest_backend_within_parity():
+    ev = [Evidence("torch", "cuda", 0.0021, 900.0, "gpu_check.json H200"),
+          Evidence("cuml", "cuda", 0.0030, 40.0, "gpu_check.json H200")]
+    name, why = choose_backend(GPU_HERE, ev)
+    assert name == "torch"
+    assert "900.0 fits/s vs cuml 40.0" in why and "H200" in why
+    faster_cuml = [ev[0], Evidence("cuml", "cuda", 0.0030, 2000.0, "x")]
+    assert choose_backend(GPU_HERE, faster_cuml)[0] == "cuml"
+
+
+def test_auto_never_picks_a_backend_outside_the_parity_bound():
+    ev = [Evidence("torch", "cuda", 0.0021, 900.0, "s"),
+          Evidence("cuml", "cuda", 0.02, 5000.0, "s")]
+    name, why = choose_backend(GPU_HERE, ev)
+    assert name == "torch" and "cuml mean |dMCC| 0.0200 > 0.005" in why
+    both_bad = [Evidence("torch", "cuda", 0.01, 900.0, "s"),
+                Evidence("cuml", "cuda", 0.02, 1.0, "s")]
+    name, why = choose_backend(GPU_HERE, both_bad)
+    assert name == "sklearn" and "torch:cuda mean |dMCC| 0.0100" in why
+
+
+def test_auto_without_evidence_for_this_device_says_so():
+    cpu_only = [Candidate("torch", "cpu"), Candidate("sklearn", "cpu")]
+    ev = [Evidence("torch", "cuda", 0.001, 900.0, "s")]  # another device: ignored
+    name, why = choose_backend(cpu_only, ev)
+    assert name == "torch" and "no parity measurement on this device" in why
+    # a backend that cannot run here is never picked, whatever its numbers
+    no_cuml = [Candidate("torch", "cuda"), Candidate("cuml", "cuda", False, "cuML does not import"),
+               Candidate("sklearn", "cpu")]
+    ev = [Evidence("torch", "cuda", 0.002, 10.0, "s"), Evidence("cuml", "cuda", 0.002, 99.0, "s")]
+    assert choose_backend(no_cuml, ev)[0] == "torch"
+    broken = [Candidate("torch", "cuda", False, "torch sees no CUDA GPU"),
+              Candidate("sklearn", "cpu")]
+    name, why = choose_backend(broken, [])
+    assert name == "sklearn" and "torch sees no CUDA GPU" in why
+
+
+def test_candidates_here_on_this_machine():
+    names = [(c.name, c.device, c.available) for c in candidates_here("cpu")]
+    assert names == [("torch", "cpu", True), ("sklearn", "cpu", True)]
+    if not cuda_available():
+        cuda = {c.name: c for c in candidates_here("cuda")}
+        assert not cuda["torch"].available and "no CUDA GPU" in cuda["torch"].why_not
+        assert not cuda["cuml"].available
+
+
+def test_evidence_is_read_from_a_gpu_check_summary(tmp_path):
+    doc = {"device": "cuda", "started": "2026-11-20T10:00:00",
+           "steps": {"env": {"status": "ok", "gpu": {"name": "NVIDIA H200"}},
+                     "parity": {"status": "ok", "torch": {"status": "ok", "mean_abs_dmcc": 0.0022},
+                                "cuml": {"status": "skipped", "reason": "cuML does not import"}},
+                     "scale": {"status": "ok", "cuml_vs_torch": {
+                         "status": "ok", "torch": {"fits_per_second": 812.5},
+                         "cuml": {"fits_per_second": 37.0}}}}}
+    path = tmp_path / "gpu_check.json"
+    path.write_text(__import__("json").dumps(doc))
+    ev = {e.name: e for e in evidence_from_gpu_check(path)}
+    assert ev["torch"] == Evidence("torch", "cuda", 0.0022, 812.5,
+                                   "gpu_check.json 2026-11-20 NVIDIA H200")
+    assert ev["cuml"].mean_abs_dmcc is None and ev["cuml"].fits_per_second == 37.0
+    name, why = choose_backend(GPU_HERE, list(ev.values()))
+    assert name == "torch" and "812.5 fits/s" in why
+
+
+def test_auto_choice_on_this_cpu_with_and_without_a_measurement(tmp_path):
+    name, why = auto_choice("cpu")
+    assert name == "torch" and why.startswith("torch:cpu: no parity measurement")
+    path = tmp_path / "gpu_check.json"
+    path.write_text(__import__("json").dumps(
+        {"device": "cpu", "started": "2026-12-04T04:25:23Z",
+         "steps": {"parity": {"torch": {"status": "ok", "mean_abs_dmcc": 0.0017}},
+                   "scale": {"cuml_vs_torch": {"status": "skipped", "reason": "no cuML"}}}}))
+    name, why = auto_choice("cpu", path)
+    assert name == "torch" and "mean |dMCC| 0.0017 <= 0.005" in why and "no speed measured" in why
