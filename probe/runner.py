@@ -214,7 +214,8 @@ def _fresh_cube(plan: RunPlan, engine: ProbeBackend,
                      for tb in tables.values()), default=1)
     cube = new_cube(list(plan.model_ids), list(plan.task_ids), protocol,
                     model_coords(plan.model_ids), task_coords(tables), max_shots)
-    cube.attrs.update({"backend": engine.name, "store": str(plan.store.path)})
+    cube.attrs.update({"backend": engine.name, "store": str(plan.store.path),
+                       "backend_choice": dict(getattr(engine, "choice", {}))})
     cube.attrs[FINGERPRINTS] = {pair_key(m, t): plan.store.embedding_fingerprint(m, t, tables[t])
                                 for m, t in plan.pairs}
     return cube
@@ -236,6 +237,7 @@ def _with_existing(plan: RunPlan, engine: ProbeBackend,
     prints = cube.attrs[FINGERPRINTS]
     cube = merge_into(existing, cube)
     cube.attrs["backend"] = engine.name
+    cube.attrs["backend_choice"] = dict(getattr(engine, "choice", {}))
     before = filled(cube).values.copy()
     forget_changed(cube, dict(existing.attrs.get(FINGERPRINTS) or {}), prints)
     share_full_fits(cube, protocol)

@@ -289,3 +289,34 @@ def test_auto_choice_on_this_cpu_with_and_without_a_measurement(tmp_path):
                    "scale": {"cuml_vs_torch": {"status": "skipped", "reason": "no cuML"}}}}))
     name, why = auto_choice("cpu", path)
     assert name == "torch" and "mean |dMCC| 0.0017 <= 0.005" in why and "no speed measured" in why
+
+
+def test_get_backend_says_what_was_asked_what_was_chosen_and_why(tmp_path, monkeypatch):
+    monkeypatch.delenv("GENEB_BACKEND_EVIDENCE", raising=False)
+    auto = get_backend("auto", ProbeProtocol(), device="cpu")
+    assert auto.choice["asked"] == "auto" and auto.choice["chosen"] == "torch:cpu"
+    assert auto.choice["reason"].startswith("torch:cpu: no parity measurement")
+    assert get_backend("sklearn", ProbeProtocol()).choice == {
+        "asked": "sklearn", "chosen": "sklearn", "reason": "asked for by name"}
+    assert get_backend("auto", ProbeProtocol(), exact_reference=True).choice["reason"] \
+        == "--exact-reference"
+    # measured evidence outside the parity bound moves auto off torch
+    path = tmp_path / "gpu_check.json"
+    path.write_text(__import__("json").dumps(
+        {"device": "cpu", "steps": {"parity": {"torch": {"status": "ok", "mean_abs_dmcc": 0.02}}}}))
+    monkeypatch.setenv("GENEB_BACKEND_EVIDENCE", str(path))
+    moved = get_backend("auto", ProbeProtocol(), device="cpu")
+    assert moved.name == "sklearn" and "0.0200 > 0.005" in moved.choice["reason"]
+    monkeypatch.setenv("GENEB_BACKEND_EVIDENCE", str(tmp_path / "nope.json"))
+    with pytest.raises(InputError, match="GENEB_BACKEND_EVIDENCE"):
+        get_backend("auto", ProbeProtocol())
+
+
+def test_the_cube_records_the_backend_choice(store2, monkeypatch):
+    from geneb.probe import run_probes
+    monkeypatch.delenv("GENEB_BACKEND_EVIDENCE", raising=False)
+    store, models, tasks, _ = store2
+    cube = run_probes(store, models[:1], tasks[:1], protocol=ProbeProtocol(seeds=(13,)),
+                      backend="auto", device="cpu", show_progress=False, n_workers=1)
+    assert cube.attrs["backend_choice"]["asked"] == "auto"
+    assert cube.attrs["backend_choice"]["chosen"] == cube.attrs["backend"] == "torch:cpu"
