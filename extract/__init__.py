@@ -13,8 +13,9 @@ Imports :mod:`geneb.store`, :mod:`geneb.tasks`, :mod:`geneb.catalog` and :mod:`g
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from geneb.core.lazy import lazy_exports
 
 #: Public name -> the submodule defining it; imported on first use (PEP 562), so
 #: ``import geneb.extract.settings`` (``geneb models show``) imports no store or zarr.
@@ -28,16 +29,7 @@ if TYPE_CHECKING:  # for static tools
     from .runner import ExtractResult, extract, extract_task
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = ["FAMILIES", "Featurizer", "build_featurizer", "ExtractOptions", "ExtractResult",

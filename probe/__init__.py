@@ -11,8 +11,9 @@ Imports :mod:`geneb.store`, :mod:`geneb.catalog` and :mod:`geneb.core`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from geneb.core.lazy import lazy_exports
 
 #: Public name -> the submodule defining it; imported on first use (PEP 562), so that
 #: ``geneb.probe.protocol`` (the CLI's option defaults) imports no xarray, torch or sklearn.
@@ -31,16 +32,7 @@ if TYPE_CHECKING:  # for static tools
     from .select import probe_store
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = ["ProbeProtocol", "GENEB_REGIMES", "GENEB_SEEDS", "run_probes", "probe_store",

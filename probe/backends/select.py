@@ -75,8 +75,8 @@ def candidates_here(device: str | None = None) -> list[Candidate]:
     device : str, optional
         ``cpu`` or ``cuda``; default CUDA when torch sees a GPU.
     """
-    from geneb.probe.backends.cuml_backend import cuml_available
-    from geneb.probe.backends.torch_backend import cuda_available
+    from .cuml_backend import cuml_available
+    from .torch_backend import cuda_available
     gpu = cuda_available()
     dev = (device or ("cuda" if gpu else "cpu")).split(":")[0]
     out = [Candidate("torch", dev, dev == "cpu" or gpu,
