@@ -7,7 +7,8 @@ recorded when it was written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ import zarr
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 
-from . import layout, writer
-from ._chunks import RowPicks, checked_chunks
+from . import _consolidate, layout, writer
+from ._chunks import RowPicks, checked_units
 from ._location import parse_location
-from .locking import FolderLock
-from .opening import open_root, root_lock
+from ._records import UnitRecords, read_records, unit_rows
 from ._safety import check_array, check_attrs, open_checked
+from .layout import StoreLayout, as_layout
+from .locking import FolderLock
+from .opening import open_store, root_lock
 from .task_table import TABLE_ARRAYS, TaskTable, table_arrays, table_checksums
 from .writer import DEFAULT_CHUNK_ROWS, EmbeddingWriter
 
@@ -51,14 +54,23 @@ class EmbeddingStore:
 
     def __init__(self, path: str | Path, mode: str = "r", *,
                  storage_options: dict[str, Any] | None = None,
-                 lock_timeout: float | None = None) -> None:
+                 lock_timeout: float | None = None,
+                 layout: StoreLayout | str | None = None) -> None:
         self.location = parse_location(path)
         self.path = self.location.text
         self.mode = mode
         self.lock_timeout = lock_timeout
         self.storage_options = dict(storage_options or {})  #: to reopen it elsewhere
-        self.root = open_root(self.location, mode, storage_options=storage_options,
-                              lock_timeout=lock_timeout)
+        wanted = as_layout(layout)
+        opened = open_store(self.location, mode, storage_options=storage_options,
+                            lock_timeout=lock_timeout, new_layout=wanted)
+        self.root, self.index, self.layout = opened
+        if wanted is not None and wanted != self.layout:
+            raise InputError(f"store {self.path!r} has the {self.layout.kind} layout "
+                             f"({self.layout.shard_bytes} shard bytes), not {wanted.kind} "
+                             f"({wanted.shard_bytes}); convert it with `geneb store upgrade "
+                             f"{self.path} --layout {wanted.kind}` or use a new store")
+        self._deferred: set[str] | None = None
 
     def _root_lock(self) -> FolderLock:
         return root_lock(self.path, self.lock_timeout)
@@ -71,13 +83,39 @@ class EmbeddingStore:
     @property
     def info(self) -> dict:
         """The store's root attributes (format version, created, versions, ...)."""
-        return dict(self.root.attrs.get(layout.ROOT_KEY, {}))
+        return dict(self.index.root_attrs.get(layout.ROOT_KEY, {}))
+
+    # ------------------------------------------------------ consolidated metadata
+    def _refresh(self, *paths: str) -> None:
+        """Bring the consolidated metadata of ``paths`` up to date (or note them, inside
+        :meth:`deferred_consolidation`)."""
+        if self.mode != "a":
+            return
+        if self._deferred is not None:
+            self._deferred.update(paths)
+            return
+        with self._root_lock():
+            _consolidate.refresh(self.path, paths)
+
+    @contextmanager
+    def deferred_consolidation(self) -> Iterator["EmbeddingStore"]:
+        """Refresh the consolidated metadata once, on leaving, for everything written
+        inside (for writers of many small arrays: merges, benchmarks)."""
+        outer = self._deferred is None
+        if outer:
+            self._deferred = set()
+        try:
+            yield self
+        finally:
+            if outer:
+                paths, self._deferred = self._deferred, None
+                if paths:
+                    self._refresh(*sorted(paths))
 
     # ------------------------------------------------------------------ tasks
     def has_task(self, task_id: str) -> bool:
         """True when the task's table is completely written (its attrs come last)."""
-        path = layout.task_path(task_id)
-        return path in self.root and "task_id" in self.root[path].attrs
+        return "task_id" in self.index.attrs(layout.task_path(task_id))
 
     def check_task_table(self, task_id: str, *, seq_hash: np.ndarray, label: np.ndarray,
                          split: np.ndarray, length: np.ndarray, attrs: dict[str, Any]) -> bool:
@@ -125,6 +163,7 @@ class EmbeddingStore:
         with self._root_lock():
             if not self.check_task_table(task_id, attrs=attrs, **arrays):
                 writer.write_table(self.root, self.path, task_id, arrays, attrs)
+                self._refresh(layout.task_path(task_id))
 
     def read_task_table(self, task_id: str) -> TaskTable:
         """The task's sequence table; its arrays are checked against their checksums."""
@@ -145,11 +184,9 @@ class EmbeddingStore:
         return TaskTable(attrs=attrs, **arrays)
 
     def task_ids(self) -> list[str]:
-        if layout.TASKS_GROUP not in self.root:
-            return []
         out = []
-        for key, grp in self.root[layout.TASKS_GROUP].groups():
-            tid = grp.attrs.get("task_id")
+        for key in self.index.children(layout.TASKS_GROUP):
+            tid = self.index.attrs(f"{layout.TASKS_GROUP}/{key}").get("task_id")
             if isinstance(tid, str) and layout.safe_key(tid) == key:
                 out.append(tid)
         return sorted(out)
@@ -157,15 +194,18 @@ class EmbeddingStore:
     # ------------------------------------------------------------- embeddings
     def has_embedding(self, model_id: str, task_id: str) -> bool:
         try:
-            return f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}" in self.root
-        except Exception:  # metadata zarr cannot parse: it exists, and _array refuses it
+            where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+            return self.index.doc(where) is not None
+        except StoreFormatError:  # metadata that cannot be parsed: it exists, _array refuses it
             return True
 
     def embedding_status(self, model_id: str, task_id: str) -> str | None:
         """``"complete"``, ``"incomplete"`` or None when the array does not exist."""
         if not self.has_embedding(model_id, task_id):
             return None
-        return self._array(model_id, task_id).attrs.get("status", layout.STATUS_INCOMPLETE)
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        attrs = check_attrs(self.index.attrs(where), where)
+        return attrs.get("status", layout.STATUS_INCOMPLETE)
 
     def _array(self, model_id: str, task_id: str) -> zarr.Array:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
@@ -190,10 +230,12 @@ class EmbeddingStore:
         or dtype is refused with the settings that differ, so embeddings made with
         different settings are never mixed.
 
-        ``lock=False`` joins an array that a coordinating process has created and holds
-        locked, to write some of its chunks (distributed extraction: the coordinator
-        assigns each chunk to one worker and finalizes). No lock is taken, no leftover
-        files are removed, and the array must already exist with the same settings.
+        The writer works in units (chunks, or shards in the sharded layout; see
+        :class:`EmbeddingWriter`). ``lock=False`` joins an array that a coordinating
+        process has created and holds locked, to write some of its units (distributed
+        extraction: the coordinator assigns each unit to one worker and finalizes). No lock
+        is taken, no leftover files are removed, and the array must already exist with the
+        same settings.
         """
         self._require_writable()
         path = layout.embedding_path(model_id, task_id)
@@ -203,6 +245,7 @@ class EmbeddingStore:
                                        f"must be created by the coordinating process first")
             self._check_same_settings(model_id, task_id, n, dim, dtype, provenance)
             return EmbeddingWriter(self.root[path], None)
+        done = self._refresher(path)
         with self._root_lock():
             grp = self.root.require_group(path)
         lock = FolderLock(str(Path(self.path) / path),
@@ -212,13 +255,20 @@ class EmbeddingStore:
             writer.remove_partial_files(Path(self.path) / path)
             if self.has_embedding(model_id, task_id):
                 self._check_same_settings(model_id, task_id, n, dim, dtype, provenance)
+                if self.embedding_status(model_id, task_id) == layout.STATUS_COMPLETE:
+                    writer.remove_records(grp)  # left by a writer killed as it finished
             else:
                 writer.create_arrays(grp, model_id, task_id, shape=(n, dim), dtype=dtype,
-                                     chunk_rows=chunk_rows, provenance=provenance)
-            return EmbeddingWriter(self.root[path], lock)
+                                     chunk_rows=chunk_rows, provenance=provenance,
+                                     store_layout=self.layout)
+                self._refresh(path)
+            return EmbeddingWriter(self.root[path], lock, on_finalize=done)
         except BaseException:
             lock.release()
             raise
+
+    def _refresher(self, path: str):
+        return lambda: self._refresh(path)
 
     def settings_conflict(self, model_id: str, task_id: str, n: int, dim: int, dtype: str,
                           provenance: dict[str, Any]) -> list[str]:
@@ -336,20 +386,28 @@ class EmbeddingStore:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         what = f"embeddings {where} in {self.path!r}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        group = self.root[layout.embedding_path(model_id, task_id)]
-        sums = group[layout.CHECKSUM_NAME][:] if layout.CHECKSUM_NAME in group else None
+        sums = self.unit_records(model_id, task_id).checksums
         if rows is None:
             X = np.empty(arr.shape, dtype=arr.dtype)
-            for _ in checked_chunks(arr, sums, lambda sl: X[sl], what, fix):
+            for _ in checked_units(arr, sums, lambda sl: X[sl], what, fix):
                 pass
             return X
         picks = RowPicks(rows, arr.shape, arr.dtype, where)
-        n, step = arr.shape[0], arr.chunks[0]
+        n, step = arr.shape[0], unit_rows(arr)
         buf = np.empty((min(step, n),) + arr.shape[1:], dtype=arr.dtype)
-        for start, block in checked_chunks(arr, sums, lambda sl: buf[:sl.stop - sl.start],
-                                           what, fix):
+        for start, block in checked_units(arr, sums, lambda sl: buf[:sl.stop - sl.start],
+                                          what, fix):
             picks.take(block, start)
         return tuple(picks.outs)
+
+    def unit_records(self, model_id: str, task_id: str) -> UnitRecords:
+        """Per-unit records of an array: rows per unit, done flags, checksums, truncations.
+
+        A unit is a chunk, or a shard in the sharded layout (see :mod:`geneb.store._records`).
+        """
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        X = self.open_embedding(model_id, task_id, allow_incomplete=True)
+        return read_records(self.embedding_group(model_id, task_id), X, where)
 
     def embeddings(self) -> list[tuple[str, str, str]]:
         """``(model_id, task_id, status)`` of every embedding array in the store.
@@ -360,20 +418,18 @@ class EmbeddingStore:
             Naming the first array whose metadata is unreadable or fails the checks.
         """
         out = []
-        if layout.EMBEDDINGS_GROUP not in self.root:
-            return out
-        models = _members(self.root[layout.EMBEDDINGS_GROUP], layout.EMBEDDINGS_GROUP)
-        for mkey, mgrp in models:
-            for tkey, tgrp in _members(mgrp, f"{layout.EMBEDDINGS_GROUP}/{mkey}"):
+        for mkey in self.index.children(layout.EMBEDDINGS_GROUP):
+            for tkey in self.index.children(f"{layout.EMBEDDINGS_GROUP}/{mkey}"):
                 where = f"{layout.EMBEDDINGS_GROUP}/{mkey}/{tkey}/{layout.ARRAY_NAME}"
                 try:
-                    if layout.ARRAY_NAME not in tgrp:
-                        continue
-                    raw_attrs = dict(tgrp[layout.ARRAY_NAME].attrs)
-                except Exception as exc:
+                    doc = self.index.doc(where)
+                except StoreFormatError:
                     raise StoreFormatError(f"array {where!r} in {self.path!r} has unreadable "
-                                           f"metadata ({type(exc).__name__}); refused") from None
-                attrs = check_attrs(raw_attrs, where)
+                                           f"metadata; refused") from None
+                if doc is None or doc.get("node_type") != "array":
+                    continue
+                raw = doc.get("attributes")
+                attrs = check_attrs(raw if isinstance(raw, dict) else {}, where)
                 m, t = attrs.get("model_id"), attrs.get("task_id")
                 if not (isinstance(m, str) and isinstance(t, str)
                         and layout.safe_key(m) == mkey and layout.safe_key(t) == tkey):
@@ -382,11 +438,3 @@ class EmbeddingStore:
                 out.append((m, t, attrs.get("status", layout.STATUS_INCOMPLETE)))
         return sorted(out)
 
-
-def _members(group: zarr.Group, where: str) -> list[tuple[str, zarr.Group]]:
-    """Sub-groups of ``group`` (at ``where``), or a refusal naming it when unreadable."""
-    try:
-        return list(group.groups())
-    except Exception as exc:
-        raise StoreFormatError(f"group {where!r} has unreadable metadata "
-                               f"({type(exc).__name__}); refused") from None
