@@ -21,9 +21,10 @@ reading), :mod:`.task_table`, :mod:`._safety` (untrusted stores), :mod:`.locking
 This layer imports only :mod:`geneb.core`.
 """
 
+from ._consolidate import rebuild as consolidate
 from .embedding_store import EmbeddingStore
 from .layout import StoreLayout
 from .task_table import TaskTable
 from .writer import EmbeddingWriter
 
-__all__ = ["EmbeddingStore", "EmbeddingWriter", "StoreLayout", "TaskTable"]
+__all__ = ["EmbeddingStore", "EmbeddingWriter", "StoreLayout", "TaskTable", "consolidate"]

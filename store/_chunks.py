@@ -1,10 +1,11 @@
 """Unit-by-unit reading of an embedding array: checked decoding and row selections.
 
-A unit is a chunk, or a whole shard in the sharded layout (see :mod:`._records`). A shard is
-always read with one request for the whole object, never by byte ranges, so a sharded
-store reads from any HTTP server (``python -m http.server`` has no range requests). The
-last shard of an array is usually only partly inside its shape; it is read through a view
-of the array padded to whole shards, which zarr then fetches whole as well.
+A unit is a chunk, or a whole shard in the sharded layout (see :mod:`._records`). A unit is
+always read with one request for its whole object, never by byte ranges, so a sharded
+store reads from any HTTP server (``python -m http.server`` has no range requests). Arrays
+in the layout geneb writes are decoded directly (:mod:`._decode`); others through zarr, the
+last, partial shard of an array then through a view of the array padded to whole shards
+(which zarr also fetches whole).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from zarr.core.buffer import default_buffer_prototype
 
 from geneb.core.errors import StoreFormatError
 
-from ._checksum import block_checksum
-from ._records import n_units, unit_rows
+from ._checksum import RunningChecksum
+from ._decode import ReadBuffer, direct_blocks, direct_plan
+from ._records import UnitRecords, n_units, unit_rows
 
 
 def _padded(arr: zarr.Array, rows: int) -> zarr.Array:
@@ -33,7 +35,7 @@ def _padded(arr: zarr.Array, rows: int) -> zarr.Array:
 
 
 class UnitReader:
-    """Decodes whole units of an (n, dim) array.
+    """Decodes whole units of an (n, dim) array, chunk by chunk where it can.
 
     Attributes
     ----------
@@ -46,17 +48,34 @@ class UnitReader:
         self.arr = arr
         self.rows = unit_rows(arr)
         self.n_units = n_units(arr)
-        self._sharded = arr.shards is not None
+        self.sharded = arr.shards is not None
         self._view: zarr.Array | None = None
+        self._plan = direct_plan(arr)
+        height = self._plan.chunk_rows if self._plan else min(self.rows, arr.shape[0])
+        self._scratch = np.empty((max(height, 1),) + arr.shape[1:], dtype=arr.dtype)
+        self._buffer = ReadBuffer()
 
     def unit_slice(self, i: int) -> slice:
         return slice(i * self.rows, min((i + 1) * self.rows, self.arr.shape[0]))
 
+    def blocks(self, i: int) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first row, rows)`` of unit ``i`` in order; each block is valid until the next."""
+        if self._plan is not None:
+            yield from direct_blocks(self.arr, self._plan, i, self._scratch, self._buffer)
+            return
+        sl = self.unit_slice(i)
+        yield sl.start, self._read_zarr(sl, self._scratch[:sl.stop - sl.start])
+
     def read(self, i: int, out: np.ndarray) -> np.ndarray:
         """Decode unit ``i`` into ``out`` (shape (rows of unit i, dim)); returns ``out``."""
-        sl = self.unit_slice(i)
+        first = i * self.rows
+        for start, block in self.blocks(i):
+            out[start - first:start - first + len(block)] = block
+        return out
+
+    def _read_zarr(self, sl: slice, out: np.ndarray) -> np.ndarray:
         proto = default_buffer_prototype()
-        if not self._sharded or sl.stop - sl.start == self.rows or len(out) == 0:
+        if not self.sharded or sl.stop - sl.start == self.rows or len(out) == 0:
             self.arr.get_basic_selection(sl, out=proto.nd_buffer.from_numpy_array(out))
             return out
         if self._view is None:
@@ -68,18 +87,19 @@ class UnitReader:
         return out
 
 
-def checked_units(arr: zarr.Array, sums: np.ndarray | None,
-                  target: Callable[[slice], np.ndarray], what: str,
-                  fix: str) -> Iterator[tuple[int, np.ndarray]]:
-    """Decode each unit of ``arr`` into ``target(rows)`` and check it; yield ``(start, block)``.
+def checked_blocks(arr: zarr.Array, records: UnitRecords, what: str,
+                   fix: str) -> Iterator[tuple[int, np.ndarray]]:
+    """``(first row, rows)`` of every unit of ``arr`` in order, each unit checked.
+
+    Blocks are decoded one chunk at a time (each valid until the next); a unit's checksum
+    is checked once its last block is out, so a caller must drop what it took from a unit
+    when this raises.
 
     Parameters
     ----------
     arr : zarr.Array, shape (n, dim)
-    sums : ndarray of uint64, shape (n_units,), optional
-        Per-unit checksums as recorded (0: none recorded).
-    target : callable
-        Returns the (rows, dim) buffer a unit's row slice is decoded into.
+    records : UnitRecords
+        The array's records: per-unit checksums (0: none recorded) and their algorithm.
     what, fix : str
         Words naming the array, and the remedy, for the errors.
 
@@ -89,19 +109,22 @@ def checked_units(arr: zarr.Array, sums: np.ndarray | None,
         Naming the first unit that cannot be decoded or does not match its checksum.
     """
     reader = UnitReader(arr)
-    unit = "shard" if reader._sharded else "chunk"
+    unit = "shard" if reader.sharded else "chunk"
     for i in range(reader.n_units):
         sl = reader.unit_slice(i)
-        block = target(sl)
-        try:  # decoded straight into ``block``
-            reader.read(i, block)
+        running = RunningChecksum(records.algorithm, (sl.stop - sl.start,) + arr.shape[1:],
+                                  arr.dtype)
+        try:
+            for start, block in reader.blocks(i):
+                running.update(block)
+                yield start, block
         except Exception as exc:  # codec errors surface as several exception types
             raise StoreFormatError(f"{what}: {unit} {i} cannot be decoded "
                                    f"({type(exc).__name__}: {str(exc)[:160]}); {fix}") from None
-        if sums is not None and sums[i] and block_checksum(block) != sums[i]:
+        want = records.checksums[i]
+        if want and running.value() != want:
             raise StoreFormatError(f"{what}: {unit} {i} does not match its checksum (missing "
                                    f"or damaged file); {fix}")
-        yield sl.start, block
 
 
 class RowPicks:

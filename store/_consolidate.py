@@ -53,7 +53,11 @@ def root_document(folder: str | Path, root_attrs: dict | None = None) -> bytes:
 
 
 def rebuild(folder: str | Path, root_attrs: dict | None = None) -> None:
-    """Recompute the consolidated metadata of the whole folder (optionally new root attrs)."""
+    """Recompute the consolidated metadata of the whole folder (optionally new root attrs).
+
+    Works on any local Zarr v3 folder (the result cube uses it too), without zarr's
+    "not part of the specification" warning.
+    """
     atomic_write_bytes(Path(folder) / META, root_document(folder, root_attrs))
 
 

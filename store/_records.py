@@ -22,6 +22,7 @@ import zarr
 from geneb.core.errors import StoreFormatError
 
 from . import layout
+from ._checksum import ALGORITHMS, BLAKE2B
 from ._safety import open_checked
 
 #: dtype and "not recorded" value of each record.
@@ -52,18 +53,33 @@ class UnitRecords:
         BLAKE2b-64 of each unit's values (0: none recorded).
     truncated : ndarray of int32, shape (n_units,), or None
         Sequences truncated per unit (-1: not recorded); None once complete (format 2).
+    algorithm : str
+        How the checksums were computed (see :mod:`._checksum`).
     """
 
     rows: int
     done: np.ndarray
     checksums: np.ndarray
     truncated: np.ndarray | None
+    algorithm: str = BLAKE2B
 
 
-def checksum_attr(sums: np.ndarray, rows: int) -> dict:
+def checksum_attr(sums: np.ndarray, rows: int, algorithm: str) -> dict:
     """The ``checksum`` attribute of a complete array (format 2)."""
-    return {"algorithm": layout.CHECKSUM_ALGORITHM, "rows": int(rows),
+    return {"algorithm": algorithm, "rows": int(rows),
             "values": [f"{int(v):016x}" for v in sums]}
+
+
+def array_algorithm(arr: zarr.Array) -> str:
+    """The checksum algorithm of an array (format 1 arrays: BLAKE2b-64)."""
+    attrs = arr.attrs
+    done = attrs.get(layout.CHECKSUM_ATTR)
+    algo = done.get("algorithm") if isinstance(done, dict) else attrs.get("checksum_algorithm")
+    algo = algo or BLAKE2B
+    if algo not in ALGORITHMS:
+        raise StoreFormatError(f"{arr.path!r} uses checksum algorithm {str(algo)[:40]!r}; "
+                               f"refused (geneb knows {', '.join(ALGORITHMS)})")
+    return algo
 
 
 def _parse_checksum_attr(value: object, n: int, where: str) -> np.ndarray:
@@ -102,7 +118,7 @@ def read_records(group: zarr.Group, arr: zarr.Array, where: str) -> UnitRecords:
     attrs = arr.attrs
     if attrs.get("status") == layout.STATUS_COMPLETE and layout.CHECKSUM_ATTR in attrs:
         sums = _parse_checksum_attr(attrs[layout.CHECKSUM_ATTR], n, where)
-        return UnitRecords(rows, np.ones(n, bool), sums, None)
+        return UnitRecords(rows, np.ones(n, bool), sums, None, array_algorithm(arr))
     names = record_names(group)
     if names is None:
         raise StoreFormatError(f"{where!r} has no per-unit records (neither "
@@ -123,7 +139,7 @@ def read_records(group: zarr.Group, arr: zarr.Array, where: str) -> UnitRecords:
     sums = out[layout.CHECKSUM]
     return UnitRecords(rows, out[layout.DONE].astype(bool),
                        np.zeros(n, np.uint64) if sums is None else sums.astype(np.uint64),
-                       out[layout.TRUNCATED])
+                       out[layout.TRUNCATED], array_algorithm(arr))
 
 
 def create_records(group: zarr.Group, n: int) -> None:

@@ -40,7 +40,7 @@ class _CheckedSource:
                                        f"({type(exc).__name__}); run `geneb store verify` on "
                                        f"it") from None
             want = self.records.checksums[k]
-            if want and block_checksum(block) != want:
+            if want and block_checksum(block, self.records.algorithm) != want:
                 raise StoreFormatError(f"{self.what}: unit {k} does not match its checksum; "
                                        f"run `geneb store verify` on it")
             if len(self._cache) >= 2:

@@ -18,9 +18,9 @@ import zarr
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 
 from . import _consolidate, layout, writer
-from ._chunks import RowPicks, checked_units
+from ._chunks import RowPicks, checked_blocks
 from ._location import parse_location
-from ._records import UnitRecords, read_records, unit_rows
+from ._records import UnitRecords, read_records
 from ._safety import check_array, check_attrs, open_checked
 from .layout import StoreLayout, as_layout
 from .locking import FolderLock
@@ -386,17 +386,14 @@ class EmbeddingStore:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         what = f"embeddings {where} in {self.path!r}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        sums = self.unit_records(model_id, task_id).checksums
+        records = self.unit_records(model_id, task_id)
         if rows is None:
             X = np.empty(arr.shape, dtype=arr.dtype)
-            for _ in checked_units(arr, sums, lambda sl: X[sl], what, fix):
-                pass
+            for start, block in checked_blocks(arr, records, what, fix):
+                X[start:start + len(block)] = block
             return X
         picks = RowPicks(rows, arr.shape, arr.dtype, where)
-        n, step = arr.shape[0], unit_rows(arr)
-        buf = np.empty((min(step, n),) + arr.shape[1:], dtype=arr.dtype)
-        for start, block in checked_units(arr, sums, lambda sl: buf[:sl.stop - sl.start],
-                                          what, fix):
+        for start, block in checked_blocks(arr, records, what, fix):
             picks.take(block, start)
         return tuple(picks.outs)
 

@@ -30,7 +30,6 @@ TRUNCATED = "truncated"
 V1_RECORDS = {DONE: "chunk_done", CHECKSUM: "chunk_checksum", TRUNCATED: "chunk_truncated"}
 #: Attribute of a complete ``X`` (format 2) holding its per-unit checksums.
 CHECKSUM_ATTR = "checksum"
-CHECKSUM_ALGORITHM = "blake2b-64"
 #: Folder inside a store where ``geneb store upgrade`` builds arrays before swapping them in.
 STAGING = ".geneb-staging"
 

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from geneb.core.errors import InputError
 
 from . import _consolidate, layout
-from ._checksum import block_checksum
+from ._checksum import RunningChecksum
 from ._chunks import UnitReader
 from .embedding_store import EmbeddingStore
 from .merging import MergeAction, merge  # noqa: F401  (``geneb store merge``)
@@ -152,14 +152,15 @@ def _verify_array(rep: VerifyReport, where: str, status: str, X, rec, bar) -> No
             continue
         rep.n_chunks += 1
         sl = reader.unit_slice(i)
-        block = np.empty((sl.stop - sl.start,) + X.shape[1:], dtype=X.dtype)
+        running = RunningChecksum(rec.algorithm, (sl.stop - sl.start,) + X.shape[1:], X.dtype)
         try:
-            reader.read(i, block)
+            for _, block in reader.blocks(i):
+                running.update(block)
         except Exception as exc:
             rep.problems.append(Problem(where, i, f"cannot be decoded ({type(exc).__name__}: "
                                                   f"{str(exc)[:160]})", unit))
             continue
-        if rec.checksums[i] != 0 and block_checksum(block) != rec.checksums[i]:
+        if rec.checksums[i] != 0 and running.value() != rec.checksums[i]:
             rep.problems.append(Problem(where, i, "values do not match the stored checksum "
                                                   "(corrupt)", unit))
     if status != layout.STATUS_COMPLETE:

@@ -174,8 +174,8 @@ def _relabel(grp: zarr.Group, X: zarr.Array, rec) -> None:
         from ._checksum import block_checksum
         for i in np.flatnonzero(sums == 0):
             sl = slice(int(i) * rec.rows, min((int(i) + 1) * rec.rows, X.shape[0]))
-            sums[i] = block_checksum(X[sl])
-    X.attrs.update({layout.CHECKSUM_ATTR: checksum_attr(sums, rec.rows)})
+            sums[i] = block_checksum(X[sl], rec.algorithm)
+    X.attrs.update({layout.CHECKSUM_ATTR: checksum_attr(sums, rec.rows, rec.algorithm)})
     for name in layout.V1_RECORDS.values():
         sync(grp.store.delete_dir("/".join(p for p in (grp.path, name) if p)))
 
@@ -190,8 +190,10 @@ def _rewrite(grp: zarr.Group, X: zarr.Array, rec, staging: Path, target: StoreLa
     create_arrays(new, str(attrs.get("model_id")), str(attrs.get("task_id")),
                   shape=tuple(X.shape), dtype=str(X.dtype), chunk_rows=X.chunks[0],
                   provenance={}, store_layout=target)
-    keep = {k: v for k, v in attrs.items() if k not in ("status", layout.CHECKSUM_ATTR)}
-    new[layout.ARRAY_NAME].attrs.put({**keep, "status": layout.STATUS_INCOMPLETE})
+    fresh = dict(new[layout.ARRAY_NAME].attrs)  # its checksum algorithm among them
+    keep = {k: v for k, v in attrs.items()
+            if k not in ("status", layout.CHECKSUM_ATTR, "checksum_algorithm")}
+    new[layout.ARRAY_NAME].attrs.put({**fresh, **keep, "status": layout.STATUS_INCOMPLETE})
     w = EmbeddingWriter(new)
     copy_units(X, rec, w, f"{rel}/X")
     n = X.shape[0]

@@ -23,13 +23,15 @@ from zarr.codecs import BloscCodec
 from geneb.core.errors import StoreFormatError
 
 from . import layout
-from ._checksum import block_checksum
-from ._records import checksum_attr, create_records, n_units, unit_rows
+from ._checksum import CRC32C, block_checksum
+from ._records import array_algorithm, checksum_attr, create_records, n_units, unit_rows
 from .layout import StoreLayout
 from .locking import FolderLock
 from .task_table import table_checksums
 
-COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
+#: Format 2 compressor: LZ4 decodes several times faster than zstd for a few % more bytes
+#: (docs/store.md); format 1 arrays keep the zstd they were written with.
+COMPRESSOR = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
 DEFAULT_CHUNK_ROWS = 1024
 
 #: ``hook(point, n_written)``, called at each step of a chunk write (see :func:`set_write_hook`).
@@ -104,6 +106,7 @@ def create_arrays(grp: zarr.Group, model_id: str, task_id: str, *, shape: tuple[
                      dimension_names=("sequence", "feature"), overwrite=True,
                      attributes={"status": layout.STATUS_INCOMPLETE, "model_id": model_id,
                                  "task_id": task_id, "chunk_rows": chunk_rows,
+                                 "checksum_algorithm": CRC32C,
                                  "provenance": {**provenance, "dtype": str(dtype),
                                                 "created": layout.timestamp()}})
 
@@ -132,6 +135,7 @@ class EmbeddingWriter:
         self.group = group
         self.array: zarr.Array = group[layout.ARRAY_NAME]
         self.chunk_rows: int = unit_rows(self.array)  #: rows per unit
+        self.algorithm = array_algorithm(self.array)
         n = n_units(self.array)
         if self.array.attrs.get("status") == layout.STATUS_COMPLETE:
             self.done = np.ones(n, bool)  # complete: nothing left to write
@@ -182,7 +186,7 @@ class EmbeddingWriter:
         block = np.asarray(block).astype(self.array.dtype, copy=False)
         self.array[sl] = block
         self._step("data")
-        self.checksums[i] = block_checksum(block)
+        self.checksums[i] = block_checksum(block, self.algorithm)
         if n_truncated is not None:
             self.truncated[i] = int(n_truncated)
         self.done[i] = True
@@ -206,7 +210,7 @@ class EmbeddingWriter:
                 prov["n_truncated"] = int(per_unit.sum())
         self._step("finalize")
         if self.checksums is not None:
-            sums = checksum_attr(self.checksums[:], self.chunk_rows)
+            sums = checksum_attr(self.checksums[:], self.chunk_rows, self.algorithm)
             self.array.attrs.update({"status": layout.STATUS_COMPLETE, "provenance": prov,
                                      "completed": layout.timestamp(),
                                      layout.CHECKSUM_ATTR: sums})
