@@ -19,7 +19,7 @@ from zarr.core.buffer import default_buffer_prototype
 from geneb.core.errors import StoreFormatError
 
 from ._checksum import RunningChecksum
-from ._decode import ReadBuffer, direct_blocks, direct_plan
+from ._decode import UnitFetcher, direct_blocks, direct_plan
 from ._records import UnitRecords, n_units, unit_rows
 
 
@@ -51,17 +51,19 @@ class UnitReader:
         self.sharded = arr.shards is not None
         self._view: zarr.Array | None = None
         self._plan = direct_plan(arr)
-        height = self._plan.chunk_rows if self._plan else min(self.rows, arr.shape[0])
-        self._scratch = np.empty((max(height, 1),) + arr.shape[1:], dtype=arr.dtype)
-        self._buffer = ReadBuffer()
+        self._fetcher = UnitFetcher(arr, self._plan) if self._plan else None
+        self._scratch: np.ndarray | None = None
 
     def unit_slice(self, i: int) -> slice:
         return slice(i * self.rows, min((i + 1) * self.rows, self.arr.shape[0]))
 
     def blocks(self, i: int) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row, rows)`` of unit ``i`` in order; each block is valid until the next."""
+        height = self._plan.chunk_rows if self._plan else min(self.rows, self.arr.shape[0])
+        if self._scratch is None or len(self._scratch) != max(height, 1):
+            self._scratch = np.empty((max(height, 1),) + self.arr.shape[1:], self.arr.dtype)
         if self._plan is not None:
-            yield from direct_blocks(self.arr, self._plan, i, self._scratch, self._buffer)
+            yield from direct_blocks(self.arr, self._plan, i, self._scratch, self._fetcher)
             return
         sl = self.unit_slice(i)
         yield sl.start, self._read_zarr(sl, self._scratch[:sl.stop - sl.start])

@@ -95,33 +95,65 @@ def _local_root(store) -> Path | None:
     return Path(inner.root) if isinstance(inner, zarr.storage.LocalStore) else None
 
 
-def _fetch(store, key: str, buffer: ReadBuffer) -> np.ndarray | None:
-    """The bytes of one object (None when it does not exist): a local file read into the
-    reused buffer, anything else fetched through the zarr store (one whole-object request)."""
-    root = _local_root(store)
-    if root is None:
-        buf = sync(store.get(key, prototype=default_buffer_prototype()))
-        return None if buf is None else buf.as_numpy_array().view(np.uint8)
-    try:
-        with open(root / key, "rb", buffering=0) as fh:
-            size = os.fstat(fh.fileno()).st_size
-            out = buffer.get(size)
-            got = fh.readinto(memoryview(out))
-    except FileNotFoundError:
-        return None
-    return out[:got]
+#: Bytes of units fetched ahead, at once, from a remote store, and most requests in flight
+#: together (``python -m http.server`` queues only 5 connections: more are dropped and retried).
+PREFETCH_BYTES = 64 << 20
+PREFETCH_REQUESTS = 4
+
+
+class UnitFetcher:
+    """The object of each unit of one array: local files read into a reused buffer; from
+    a URL, several units' objects requested concurrently (one whole-object request each),
+    up to :data:`PREFETCH_BYTES` ahead of the reader."""
+
+    def __init__(self, arr: zarr.Array, plan: DirectPlan) -> None:
+        self.store, self.path = arr.store, arr.path
+        self.root = _local_root(arr.store)
+        self.n_units = max(1, -(-arr.shape[0] // plan.unit_rows))
+        unit_bytes = plan.unit_rows * arr.shape[1] * np.dtype(arr.dtype).itemsize
+        self.ahead = max(1, min(PREFETCH_REQUESTS, PREFETCH_BYTES // max(unit_bytes, 1)))
+        self._buffer = ReadBuffer()
+        self._fetched: dict[int, np.ndarray | None] = {}
+
+    def key(self, i: int) -> str:
+        return "/".join(p for p in (self.path, f"c/{i}/0") if p)
+
+    def get(self, i: int) -> np.ndarray | None:
+        """The bytes of unit ``i``'s object (None when it does not exist)."""
+        if self.root is not None:
+            return self._read_local(self.root / self.key(i))
+        if i not in self._fetched:
+            todo = range(i, min(i + self.ahead, self.n_units))
+            self._fetched = dict(zip(todo, sync(self._fetch_all([self.key(j) for j in todo]))))
+        return self._fetched.pop(i)
+
+    async def _fetch_all(self, keys: list[str]) -> list[np.ndarray | None]:
+        import asyncio
+
+        proto = default_buffer_prototype()
+        bufs = await asyncio.gather(*(self.store.get(k, prototype=proto) for k in keys))
+        return [None if b is None else b.as_numpy_array().view(np.uint8) for b in bufs]
+
+    def _read_local(self, path: Path) -> np.ndarray | None:
+        try:
+            with open(path, "rb", buffering=0) as fh:
+                out = self._buffer.get(os.fstat(fh.fileno()).st_size)
+                got = fh.readinto(memoryview(out))
+        except FileNotFoundError:
+            return None
+        return out[:got]
 
 
 def direct_blocks(arr: zarr.Array, plan: DirectPlan, i: int, scratch: np.ndarray,
-                  buffer: ReadBuffer) -> Iterator[tuple[int, np.ndarray]]:
+                  fetcher: UnitFetcher) -> Iterator[tuple[int, np.ndarray]]:
     """The chunks of unit ``i`` of ``arr``, decoded one at a time into ``scratch``.
 
     Parameters
     ----------
     scratch : ndarray, shape (chunk_rows, dim)
         Reused for every chunk: each block yielded is valid until the next.
-    buffer : ReadBuffer
-        Reused for the unit's object.
+    fetcher : UnitFetcher
+        Where the unit's object comes from.
 
     Yields
     ------
@@ -135,8 +167,8 @@ def direct_blocks(arr: zarr.Array, plan: DirectPlan, i: int, scratch: np.ndarray
     """
     n, first = arr.shape[0], i * plan.unit_rows
     stop = min(first + plan.unit_rows, n)
-    key = "/".join(p for p in (arr.path, f"c/{i}/0") if p)
-    raw = _fetch(arr.store, key, buffer)
+    key = fetcher.key(i)
+    raw = fetcher.get(i)
     spans = _spans(raw, plan, key) if raw is not None and plan.sharded else None
     for j, start in enumerate(range(first, stop, plan.chunk_rows)):
         rows = min(plan.chunk_rows, stop - start)

@@ -72,6 +72,8 @@ class StoreIndex:
     def __init__(self, store: Store, root: dict, use_consolidated: bool) -> None:
         self.store = store
         self.root = root
+        local = getattr(store, "root", None) if type(store).__name__ == "LocalStore" else None
+        self._folder = None if local is None else str(local)
         cons = root.get("consolidated_metadata") if use_consolidated else None
         docs = cons.get("metadata") if isinstance(cons, dict) else None
         self.consolidated = isinstance(docs, dict)
@@ -103,6 +105,12 @@ class StoreIndex:
             return self.root
         if self.consolidated:
             return self._docs.get(path)
+        if self._folder is not None:  # a local folder: read the file (no event-loop round trip)
+            try:
+                with open(f"{self._folder}/{_meta_key(path)}", "rb") as fh:
+                    return parse_doc(fh.read(), path)
+            except (FileNotFoundError, NotADirectoryError):
+                return None
         try:
             buf = sync(self.store.get(_meta_key(path), prototype=default_buffer_prototype()))
         except (OSError, ValueError):
@@ -117,7 +125,8 @@ class StoreIndex:
             names = sync(_collect(self.store.list_dir(path)))
         except (OSError, ValueError, NotImplementedError):
             return []
-        return sorted(n for n in names if n != META and not n.startswith("."))
+        names = {n.strip("/") for n in names}  # HTTP listings end folders with "/"
+        return sorted(n for n in names if n and n != META and not n.startswith("."))
 
     def node_type(self, path: str) -> str | None:
         """``"group"``, ``"array"`` or None (no node there)."""

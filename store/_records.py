@@ -14,6 +14,7 @@ format 1) or a shard (sharded layout). Where the records live:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,8 +107,10 @@ def record_names(group: zarr.Group) -> dict[str, str] | None:
     return None
 
 
-def read_records(group: zarr.Group, arr: zarr.Array, where: str) -> UnitRecords:
-    """The records of ``arr`` (which lives in ``group``; ``where`` names it in errors).
+def read_records(group: zarr.Group | Callable[[], zarr.Group], arr: zarr.Array,
+                 where: str) -> UnitRecords:
+    """The records of ``arr`` (which lives in ``group``, or the group ``group()`` opens when
+    it is needed; ``where`` names the array in errors).
 
     Raises
     ------
@@ -119,6 +122,8 @@ def read_records(group: zarr.Group, arr: zarr.Array, where: str) -> UnitRecords:
     if attrs.get("status") == layout.STATUS_COMPLETE and layout.CHECKSUM_ATTR in attrs:
         sums = _parse_checksum_attr(attrs[layout.CHECKSUM_ATTR], n, where)
         return UnitRecords(rows, np.ones(n, bool), sums, None, array_algorithm(arr))
+    if callable(group):
+        group = group()
     names = record_names(group)
     if names is None:
         raise StoreFormatError(f"{where!r} has no per-unit records (neither "

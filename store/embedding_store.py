@@ -201,15 +201,24 @@ class EmbeddingStore:
 
     def embedding_status(self, model_id: str, task_id: str) -> str | None:
         """``"complete"``, ``"incomplete"`` or None when the array does not exist."""
-        if not self.has_embedding(model_id, task_id):
-            return None
-        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
-        attrs = check_attrs(self.index.attrs(where), where)
-        return attrs.get("status", layout.STATUS_INCOMPLETE)
+        return self._status(model_id, task_id)[1]
 
-    def _array(self, model_id: str, task_id: str) -> zarr.Array:
+    def _status(self, model_id: str, task_id: str) -> tuple[dict | None, str | None]:
+        """X's metadata document (None: not readable as JSON) and its status (None: no X)."""
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
-        return check_array(open_checked(self.root, where), where)
+        try:
+            doc = self.index.doc(where)
+        except StoreFormatError:  # exists, but cannot be parsed: _array refuses it by name
+            return None, layout.STATUS_INCOMPLETE
+        if doc is None:
+            return None, None
+        attrs = doc.get("attributes")
+        attrs = check_attrs(attrs if isinstance(attrs, dict) else {}, where)
+        return doc, attrs.get("status", layout.STATUS_INCOMPLETE)
+
+    def _array(self, model_id: str, task_id: str, doc: dict | None = None) -> zarr.Array:
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        return check_array(open_checked(self.root, where, doc=doc), where)
 
     def embedding_group(self, model_id: str, task_id: str) -> zarr.Group:
         """The group holding X and its per-chunk records (for tools such as verify)."""
@@ -320,7 +329,7 @@ class EmbeddingStore:
             When the array is not complete (unless ``allow_incomplete``: unwritten rows
             then read as zeros), or fails the untrusted-store checks.
         """
-        status = self.embedding_status(model_id, task_id)
+        doc, status = self._status(model_id, task_id)
         if status is None:
             raise MissingDataError(
                 f"no embeddings of model {model_id!r} on task {task_id!r} in {self.path!r}; "
@@ -330,7 +339,7 @@ class EmbeddingStore:
                 f"embeddings of model {model_id!r} on task {task_id!r} in {self.path!r} are "
                 f"incomplete (extraction was interrupted); re-run the same `geneb extract` "
                 f"command to finish them, or pass allow_incomplete=True to read what is there")
-        return self._array(model_id, task_id)
+        return self._array(model_id, task_id, doc)
 
     def embedding_fingerprint(self, model_id: str, task_id: str,
                               table: TaskTable | None = None) -> str:
@@ -386,7 +395,7 @@ class EmbeddingStore:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         what = f"embeddings {where} in {self.path!r}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        records = self.unit_records(model_id, task_id)
+        records = self._records(model_id, task_id, arr)
         if rows is None:
             X = np.empty(arr.shape, dtype=arr.dtype)
             for start, block in checked_blocks(arr, records, what, fix):
@@ -402,9 +411,12 @@ class EmbeddingStore:
 
         A unit is a chunk, or a shard in the sharded layout (see :mod:`geneb.store._records`).
         """
-        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         X = self.open_embedding(model_id, task_id, allow_incomplete=True)
-        return read_records(self.embedding_group(model_id, task_id), X, where)
+        return self._records(model_id, task_id, X)
+
+    def _records(self, model_id: str, task_id: str, X: zarr.Array) -> UnitRecords:
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        return read_records(lambda: self.embedding_group(model_id, task_id), X, where)
 
     def embeddings(self) -> list[tuple[str, str, str]]:
         """``(model_id, task_id, status)`` of every embedding array in the store.

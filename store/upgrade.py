@@ -107,7 +107,7 @@ def upgrade(path: str | Path, new_layout: StoreLayout | str | None = None, *,
             if what != "unchanged" or rel not in done:
                 done[rel] = what
             changed += what != "unchanged"
-            _hook("upgrade:array", i)
+            _hook("upgrade-array", i)
         if not changed:
             break
     shutil.rmtree(folder / layout.STAGING, ignore_errors=True)
@@ -131,10 +131,15 @@ def _set_root(folder: Path, lock_timeout: float | None, meta: dict) -> None:
 
 
 def _array_groups(folder: Path) -> list[str]:
-    """``embeddings/<model>/<task>`` of every array group holding an X (sorted)."""
+    """``embeddings/<model>/<task>`` of every array group holding an X, or whose new X an
+    interrupted upgrade left staged, ready to be moved in (sorted)."""
     base = folder / layout.EMBEDDINGS_GROUP
-    return sorted(x.parent.parent.relative_to(folder).as_posix()
-                  for x in base.glob(f"*/*/{layout.ARRAY_NAME}/zarr.json"))
+    found = {x.parent.parent.relative_to(folder).as_posix()
+             for x in base.glob(f"*/*/{layout.ARRAY_NAME}/zarr.json")}
+    staged = folder / layout.STAGING
+    found |= {f"{layout.EMBEDDINGS_GROUP}/{r.parent.relative_to(staged).as_posix()}"
+              for r in staged.glob(f"*/*/{READY}")}
+    return sorted(found)
 
 
 def _upgrade_array(folder: Path, rel: str, target: StoreLayout, lock_timeout: float | None,
@@ -206,7 +211,7 @@ def _rewrite(grp: zarr.Group, X: zarr.Array, rec, staging: Path, target: StoreLa
         w.finalize()
         w.array.attrs.update({"completed": attrs.get("completed")})
     (staging / READY).write_text(rel)
-    _hook("upgrade:staged", 0)
+    _hook("upgrade-staged", 0)
     return dropped
 
 
@@ -218,7 +223,7 @@ def _swap(group_dir: Path, staging: Path) -> None:
         for name in _OLD:
             if (group_dir / name).exists():
                 (group_dir / name).rename(aside / name)
-        _hook("upgrade:aside", 0)
+        _hook("upgrade-aside", 0)
         (staging / layout.ARRAY_NAME).rename(group_dir / layout.ARRAY_NAME)
     if (staging / layout.RECORDS_GROUP).exists():
         (staging / layout.RECORDS_GROUP).rename(group_dir / layout.RECORDS_GROUP)

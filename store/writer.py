@@ -42,10 +42,13 @@ _HOOK: list[WriteHook | None] = [None]
 def set_write_hook(hook: WriteHook | None) -> WriteHook | None:
     """Have every writer of this process call ``hook(point, n_written)`` as it goes.
 
-    ``point`` is ``"data"`` (a chunk's rows are written, not yet recorded), ``"done"`` (the
-    chunk is recorded) or ``"finalize"`` (every chunk is done, the status not yet flipped);
-    ``n_written`` counts the chunks this writer finished before. For observers, and for
-    tests that stop a real process at one of these points. Returns the previous hook.
+    ``point`` is ``"data"`` (a unit's rows are written, not yet recorded), ``"done"`` (the
+    unit is recorded) or ``"finalize"`` (every unit is done, the status not yet flipped);
+    ``n_written`` counts the units this writer finished before. ``geneb store upgrade``
+    adds ``"upgrade-staged"`` (an array's new version is complete in the staging folder),
+    ``"upgrade-aside"`` (its old version moved aside, the new one not yet in place) and
+    ``"upgrade-array"`` (array number ``n_written`` done). For observers, and for tests that
+    stop a real process at one of these points. Returns the previous hook.
     """
     previous, _HOOK[0] = _HOOK[0], hook
     return previous

@@ -115,7 +115,7 @@ def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, ta
                                                                     tiny_model_dir):
     task = load_task_file(task_csv)
     spec = user_model(str(tiny_model_dir / "gpt2"), model_id="tiny-gpt2")
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout="chunked")  # unit = chunk
     f = build_featurizer(spec)
     embed_all, calls = f.embed_all, []
 
@@ -130,7 +130,7 @@ def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, ta
     with pytest.raises(KeyboardInterrupt):
         extract_task(store, f, task, chunk_rows=16)
     assert calls == [16, 16, 16]  # streamed: one chunk in memory at a time
-    done = store.root[f"embeddings/tiny-gpt2/{task.task_id}/chunk_done"][:]
+    done = store.unit_records("tiny-gpt2", task.task_id).done
     assert done.tolist() == [True, True, False, False, False]
     res = extract(store, [spec], [task], chunk_rows=16, show_progress=False)
     assert res[0].status == "resumed" and res[0].n_embedded == task.n - 32
