@@ -1,7 +1,7 @@
 """Read embeddings from a geneb store; the writing entry points delegate to :mod:`.writer`.
 
-Readers refuse an array that is not complete, and check every chunk against the checksum
-recorded when it was written.
+Readers refuse an array that is not complete, and check every unit (a chunk, or a shard)
+against the checksum recorded when it was written.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class EmbeddingStore:
         return check_array(open_checked(self.root, where, doc=doc), where)
 
     def embedding_group(self, model_id: str, task_id: str) -> zarr.Group:
-        """The group holding X and its per-chunk records (for tools such as verify)."""
+        """The group holding X (and, while it is written, its ``_records``)."""
         if not self.has_embedding(model_id, task_id):
             raise MissingDataError(f"no embeddings of model {model_id!r} on task {task_id!r} in "
                                    f"{self.path!r}; see `geneb store ls {self.path}`")
