@@ -292,7 +292,8 @@ def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path, layo
     with pytest.raises(IndexError, match="40 rows"):
         store.read_embedding("m1", "t1", rows=(np.array([40]),))
     (tmp_path / "s.zarr/embeddings/m1/t1/X/c/1/0").unlink()  # a vanished chunk
-    with pytest.raises(StoreFormatError, match=f"{unit_word(layout)} 1 does not match its checksum"):
+    unit = unit_word(layout)
+    with pytest.raises(StoreFormatError, match=f"{unit} 1 does not match its checksum"):
         EmbeddingStore(tmp_path / "s.zarr").read_embedding("m1", "t1", rows=picks)
 
 
