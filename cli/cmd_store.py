@@ -1,4 +1,4 @@
-"""``geneb store``: list, describe, verify, size, pack and merge embedding stores.
+"""``geneb store``: list, describe, verify, size, pack, merge and upgrade embedding stores.
 
   geneb store ls STORE_OR_URL          models x tasks with status and size
   geneb store info STORE MODEL TASK    one array's provenance (JSON)
@@ -6,6 +6,7 @@
   geneb store du STORE                 bytes on disk per model vs raw float32
   geneb store pack STORE OUT.zip       read-only single-file snapshot (or OUT folder)
   geneb store merge OUT STORE...       combine stores without recomputing
+  geneb store upgrade STORE            rewrite in place to the current format (--layout to convert)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _mb(n: int | float | None) -> str:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("store", help="inspect, verify, pack and merge embedding stores",
+    p = sub.add_parser("store", help="inspect, verify, pack, merge and upgrade embedding stores",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ss = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     a = ss.add_parser("ls", help="models x tasks with status and size")
@@ -55,6 +56,14 @@ def add_parser(sub) -> None:
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.add_argument("--parents", action="store_true", help=_PARENTS)
     a.set_defaults(func=run_merge)
+    a = ss.add_parser("upgrade", help="rewrite a store folder in place to the current format",
+                      description="Rewrite a store folder in place to the current format (and "
+                                  "layout); safe to interrupt, resumed by running it again.")
+    a.add_argument("store", help="store folder")
+    a.add_argument("--layout", choices=("sharded", "chunked"), default=None,
+                   help="layout to convert to (default: the store's own; sharded for format 1)")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.set_defaults(func=run_upgrade)
 
 
 def run_ls(args: argparse.Namespace) -> int:
@@ -84,7 +93,7 @@ def run_verify(args: argparse.Namespace) -> int:
     for prob in rep.problems:
         print(f"CORRUPT {prob}")
     verdict = "OK" if rep.ok else f"{len(rep.problems)} problem(s)"
-    print(f"{store.path}: {rep.n_arrays} arrays, {rep.n_chunks} chunks checked: {verdict}")
+    print(f"{store.path}: {rep.n_arrays} arrays, {rep.n_chunks} units checked: {verdict}")
     if not rep.ok:
         print(f"geneb: error: store {store.path!r} is damaged ({rep.problems[0]}); re-extract "
               f"the named arrays into a new store or restore them from a copy", file=sys.stderr)
@@ -121,4 +130,15 @@ def run_merge(args: argparse.Namespace) -> int:
         print(f"{a.action:16s} {a.kind:9s} {a.name}  (from {a.source})")
     n = sum(a.action == "copy" for a in plan)
     print(f"merged {len(args.sources)} store(s) into {args.out}: {n} item(s) copied")
+    return 0
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    from geneb.store.upgrade import upgrade
+    rep = upgrade(args.store, args.layout, show_progress=not args.quiet)
+    redo = (f"; {rep.dropped_rows} embedded rows of unfinished arrays will be embedded again "
+            f"when their extraction resumes" if rep.dropped_rows else "")
+    print(f"upgraded {args.store}: format {rep.from_version} -> 2, {rep.layout.kind} layout: "
+          f"{rep.rewritten} arrays rewritten, {rep.relabelled} relabelled, {rep.unchanged} "
+          f"unchanged{redo}")
     return 0

@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
-from geneb.store import TaskTable
+from geneb.store import TaskTable, consolidate
 from geneb.store.locking import FolderLock
 
 from .protocol import ProbeProtocol
@@ -174,6 +174,7 @@ def save_cube(ds: xr.Dataset, path: str | Path) -> Path:
         tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
         try:
             _with_vlen_strings(ds).to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+            consolidate(tmp)  # plain xarray.open_zarr then opens it without a warning
             if path.exists():
                 os.replace(path, path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}"))
             os.replace(tmp, path)

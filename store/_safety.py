@@ -80,16 +80,19 @@ def check_attrs(attrs: dict, where: str) -> dict:
     return attrs
 
 
-def open_checked(group: zarr.Group, key: str, prefix: str = "") -> zarr.Array:
+def open_checked(group: zarr.Group, key: str, prefix: str = "",
+                 doc: dict | None = None) -> zarr.Array:
     """``group[key]``, turning a metadata document zarr cannot parse into a refusal.
 
-    The raw metadata is screened for codec names before zarr instantiates anything.
+    The raw metadata (``doc``, when the caller has read it already) is screened for data
+    type and codec names before zarr instantiates anything.
     """
     where = f"{prefix}/{key}" if prefix else key
     # with consolidated metadata zarr parsed every node when the store was opened (and
     # check_array below screens the result); otherwise screen the raw document first
     consolidated = getattr(group.metadata, "consolidated_metadata", None) is not None
-    doc = None if consolidated else _raw_metadata(group, key)
+    if doc is None and not consolidated:
+        doc = _raw_metadata(group, key)
     if doc is not None:
         dtype = doc.get("data_type")
         if not (isinstance(dtype, str) and dtype in ALLOWED_DATA_TYPES):

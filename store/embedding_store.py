@@ -1,13 +1,14 @@
 """Read embeddings from a geneb store; the writing entry points delegate to :mod:`.writer`.
 
-Readers refuse an array that is not complete, and check every chunk against the checksum
-recorded when it was written.
+Readers refuse an array that is not complete, and check every unit (a chunk, or a shard)
+against the checksum recorded when it was written.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ import zarr
 
 from geneb.core.errors import InputError, MissingDataError, StoreFormatError
 
-from . import layout, writer
-from ._chunks import RowPicks, checked_chunks
+from . import _consolidate, layout, writer
+from ._chunks import RowPicks, checked_blocks
 from ._location import parse_location
-from .locking import FolderLock
-from .opening import open_root, root_lock
+from ._records import UnitRecords, read_records
 from ._safety import check_array, check_attrs, open_checked
+from .layout import StoreLayout, as_layout
+from .locking import FolderLock
+from .opening import open_store, root_lock
 from .task_table import TABLE_ARRAYS, TaskTable, table_arrays, table_checksums
 from .writer import DEFAULT_CHUNK_ROWS, EmbeddingWriter
 
@@ -51,14 +54,23 @@ class EmbeddingStore:
 
     def __init__(self, path: str | Path, mode: str = "r", *,
                  storage_options: dict[str, Any] | None = None,
-                 lock_timeout: float | None = None) -> None:
+                 lock_timeout: float | None = None,
+                 layout: StoreLayout | str | None = None) -> None:
         self.location = parse_location(path)
         self.path = self.location.text
         self.mode = mode
         self.lock_timeout = lock_timeout
         self.storage_options = dict(storage_options or {})  #: to reopen it elsewhere
-        self.root = open_root(self.location, mode, storage_options=storage_options,
-                              lock_timeout=lock_timeout)
+        wanted = as_layout(layout)
+        opened = open_store(self.location, mode, storage_options=storage_options,
+                            lock_timeout=lock_timeout, new_layout=wanted)
+        self.root, self.index, self.layout = opened
+        if wanted is not None and wanted != self.layout:
+            raise InputError(f"store {self.path!r} has the {self.layout.kind} layout "
+                             f"({self.layout.shard_bytes} shard bytes), not {wanted.kind} "
+                             f"({wanted.shard_bytes}); convert it with `geneb store upgrade "
+                             f"{self.path} --layout {wanted.kind}` or use a new store")
+        self._deferred: set[str] | None = None
 
     def _root_lock(self) -> FolderLock:
         return root_lock(self.path, self.lock_timeout)
@@ -71,13 +83,39 @@ class EmbeddingStore:
     @property
     def info(self) -> dict:
         """The store's root attributes (format version, created, versions, ...)."""
-        return dict(self.root.attrs.get(layout.ROOT_KEY, {}))
+        return dict(self.index.root_attrs.get(layout.ROOT_KEY, {}))
+
+    # ------------------------------------------------------ consolidated metadata
+    def _refresh(self, *paths: str) -> None:
+        """Bring the consolidated metadata of ``paths`` up to date (or note them, inside
+        :meth:`deferred_consolidation`)."""
+        if self.mode != "a":
+            return
+        if self._deferred is not None:
+            self._deferred.update(paths)
+            return
+        with self._root_lock():
+            _consolidate.refresh(self.path, paths)
+
+    @contextmanager
+    def deferred_consolidation(self) -> Iterator["EmbeddingStore"]:
+        """Refresh the consolidated metadata once, on leaving, for everything written
+        inside (for writers of many small arrays: merges, benchmarks)."""
+        outer = self._deferred is None
+        if outer:
+            self._deferred = set()
+        try:
+            yield self
+        finally:
+            if outer:
+                paths, self._deferred = self._deferred, None
+                if paths:
+                    self._refresh(*sorted(paths))
 
     # ------------------------------------------------------------------ tasks
     def has_task(self, task_id: str) -> bool:
         """True when the task's table is completely written (its attrs come last)."""
-        path = layout.task_path(task_id)
-        return path in self.root and "task_id" in self.root[path].attrs
+        return "task_id" in self.index.attrs(layout.task_path(task_id))
 
     def check_task_table(self, task_id: str, *, seq_hash: np.ndarray, label: np.ndarray,
                          split: np.ndarray, length: np.ndarray, attrs: dict[str, Any]) -> bool:
@@ -125,6 +163,7 @@ class EmbeddingStore:
         with self._root_lock():
             if not self.check_task_table(task_id, attrs=attrs, **arrays):
                 writer.write_table(self.root, self.path, task_id, arrays, attrs)
+                self._refresh(layout.task_path(task_id))
 
     def read_task_table(self, task_id: str) -> TaskTable:
         """The task's sequence table; its arrays are checked against their checksums."""
@@ -146,11 +185,9 @@ class EmbeddingStore:
         return TaskTable(attrs=attrs, **arrays)
 
     def task_ids(self) -> list[str]:
-        if layout.TASKS_GROUP not in self.root:
-            return []
         out = []
-        for key, grp in self.root[layout.TASKS_GROUP].groups():
-            tid = grp.attrs.get("task_id")
+        for key in self.index.children(layout.TASKS_GROUP):
+            tid = self.index.attrs(f"{layout.TASKS_GROUP}/{key}").get("task_id")
             if isinstance(tid, str) and layout.safe_key(tid) == key:
                 out.append(tid)
         return sorted(out)
@@ -158,22 +195,34 @@ class EmbeddingStore:
     # ------------------------------------------------------------- embeddings
     def has_embedding(self, model_id: str, task_id: str) -> bool:
         try:
-            return f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}" in self.root
-        except Exception:  # metadata zarr cannot parse: it exists, and _array refuses it
+            where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+            return self.index.doc(where) is not None
+        except StoreFormatError:  # metadata that cannot be parsed: it exists, _array refuses it
             return True
 
     def embedding_status(self, model_id: str, task_id: str) -> str | None:
         """``"complete"``, ``"incomplete"`` or None when the array does not exist."""
-        if not self.has_embedding(model_id, task_id):
-            return None
-        return self._array(model_id, task_id).attrs.get("status", layout.STATUS_INCOMPLETE)
+        return self._status(model_id, task_id)[1]
 
-    def _array(self, model_id: str, task_id: str) -> zarr.Array:
+    def _status(self, model_id: str, task_id: str) -> tuple[dict | None, str | None]:
+        """X's metadata document (None: not readable as JSON) and its status (None: no X)."""
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
-        return check_array(open_checked(self.root, where), where)
+        try:
+            doc = self.index.doc(where)
+        except StoreFormatError:  # exists, but cannot be parsed: _array refuses it by name
+            return None, layout.STATUS_INCOMPLETE
+        if doc is None:
+            return None, None
+        attrs = doc.get("attributes")
+        attrs = check_attrs(attrs if isinstance(attrs, dict) else {}, where)
+        return doc, attrs.get("status", layout.STATUS_INCOMPLETE)
+
+    def _array(self, model_id: str, task_id: str, doc: dict | None = None) -> zarr.Array:
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        return check_array(open_checked(self.root, where, doc=doc), where)
 
     def embedding_group(self, model_id: str, task_id: str) -> zarr.Group:
-        """The group holding X and its per-chunk records (for tools such as verify)."""
+        """The group holding X (and, while it is written, its ``_records``)."""
         if not self.has_embedding(model_id, task_id):
             raise MissingDataError(f"no embeddings of model {model_id!r} on task {task_id!r} in "
                                    f"{self.path!r}; see `geneb store ls {self.path}`")
@@ -191,10 +240,12 @@ class EmbeddingStore:
         or dtype is refused with the settings that differ, so embeddings made with
         different settings are never mixed.
 
-        ``lock=False`` joins an array that a coordinating process has created and holds
-        locked, to write some of its chunks (distributed extraction: the coordinator
-        assigns each chunk to one worker and finalizes). No lock is taken, no leftover
-        files are removed, and the array must already exist with the same settings.
+        The writer works in units (chunks, or shards in the sharded layout; see
+        :class:`EmbeddingWriter`). ``lock=False`` joins an array that a coordinating
+        process has created and holds locked, to write some of its units (distributed
+        extraction: the coordinator assigns each unit to one worker and finalizes). No lock
+        is taken, no leftover files are removed, and the array must already exist with the
+        same settings.
         """
         self._require_writable()
         path = layout.embedding_path(model_id, task_id)
@@ -204,6 +255,7 @@ class EmbeddingStore:
                                        f"must be created by the coordinating process first")
             self._check_same_settings(model_id, task_id, n, dim, dtype, provenance)
             return EmbeddingWriter(self.root[path], None)
+        done = self._refresher(path)
         with self._root_lock():
             grp = self.root.require_group(path)
         lock = FolderLock(str(Path(self.path) / path),
@@ -213,13 +265,20 @@ class EmbeddingStore:
             writer.remove_partial_files(Path(self.path) / path)
             if self.has_embedding(model_id, task_id):
                 self._check_same_settings(model_id, task_id, n, dim, dtype, provenance)
+                if self.embedding_status(model_id, task_id) == layout.STATUS_COMPLETE:
+                    writer.remove_records(grp)  # left by a writer killed as it finished
             else:
                 writer.create_arrays(grp, model_id, task_id, shape=(n, dim), dtype=dtype,
-                                     chunk_rows=chunk_rows, provenance=provenance)
-            return EmbeddingWriter(self.root[path], lock)
+                                     chunk_rows=chunk_rows, provenance=provenance,
+                                     store_layout=self.layout)
+                self._refresh(path)
+            return EmbeddingWriter(self.root[path], lock, on_finalize=done)
         except BaseException:
             lock.release()
             raise
+
+    def _refresher(self, path: str):
+        return lambda: self._refresh(path)
 
     def settings_conflict(self, model_id: str, task_id: str, n: int, dim: int, dtype: str,
                           provenance: dict[str, Any]) -> list[str]:
@@ -271,7 +330,7 @@ class EmbeddingStore:
             When the array is not complete (unless ``allow_incomplete``: unwritten rows
             then read as zeros), or fails the untrusted-store checks.
         """
-        status = self.embedding_status(model_id, task_id)
+        doc, status = self._status(model_id, task_id)
         if status is None:
             raise MissingDataError(
                 f"no embeddings of model {model_id!r} on task {task_id!r} in {self.path!r}; "
@@ -281,7 +340,7 @@ class EmbeddingStore:
                 f"embeddings of model {model_id!r} on task {task_id!r} in {self.path!r} are "
                 f"incomplete (extraction was interrupted); re-run the same `geneb extract` "
                 f"command to finish them, or pass allow_incomplete=True to read what is there")
-        return self._array(model_id, task_id)
+        return self._array(model_id, task_id, doc)
 
     def embedding_fingerprint(self, model_id: str, task_id: str,
                               table: TaskTable | None = None) -> str:
@@ -337,20 +396,28 @@ class EmbeddingStore:
         where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
         what = f"embeddings {where} in {self.path!r}"
         fix = f"run `geneb store verify {self.path}` and re-extract it"
-        group = self.root[layout.embedding_path(model_id, task_id)]
-        sums = group[layout.CHECKSUM_NAME][:] if layout.CHECKSUM_NAME in group else None
+        records = self._records(model_id, task_id, arr)
         if rows is None:
             X = np.empty(arr.shape, dtype=arr.dtype)
-            for _ in checked_chunks(arr, sums, lambda sl: X[sl], what, fix):
-                pass
+            for start, block in checked_blocks(arr, records, what, fix):
+                X[start:start + len(block)] = block
             return X
         picks = RowPicks(rows, arr.shape, arr.dtype, where)
-        n, step = arr.shape[0], arr.chunks[0]
-        buf = np.empty((min(step, n),) + arr.shape[1:], dtype=arr.dtype)
-        for start, block in checked_chunks(arr, sums, lambda sl: buf[:sl.stop - sl.start],
-                                           what, fix):
+        for start, block in checked_blocks(arr, records, what, fix):
             picks.take(block, start)
         return tuple(picks.outs)
+
+    def unit_records(self, model_id: str, task_id: str) -> UnitRecords:
+        """Per-unit records of an array: rows per unit, done flags, checksums, truncations.
+
+        A unit is a chunk, or a shard in the sharded layout (see :mod:`geneb.store._records`).
+        """
+        X = self.open_embedding(model_id, task_id, allow_incomplete=True)
+        return self._records(model_id, task_id, X)
+
+    def _records(self, model_id: str, task_id: str, X: zarr.Array) -> UnitRecords:
+        where = f"{layout.embedding_path(model_id, task_id)}/{layout.ARRAY_NAME}"
+        return read_records(lambda: self.embedding_group(model_id, task_id), X, where)
 
     def embeddings(self) -> list[tuple[str, str, str]]:
         """``(model_id, task_id, status)`` of every embedding array in the store.
@@ -361,20 +428,18 @@ class EmbeddingStore:
             Naming the first array whose metadata is unreadable or fails the checks.
         """
         out = []
-        if layout.EMBEDDINGS_GROUP not in self.root:
-            return out
-        models = _members(self.root[layout.EMBEDDINGS_GROUP], layout.EMBEDDINGS_GROUP)
-        for mkey, mgrp in models:
-            for tkey, tgrp in _members(mgrp, f"{layout.EMBEDDINGS_GROUP}/{mkey}"):
+        for mkey in self.index.children(layout.EMBEDDINGS_GROUP):
+            for tkey in self.index.children(f"{layout.EMBEDDINGS_GROUP}/{mkey}"):
                 where = f"{layout.EMBEDDINGS_GROUP}/{mkey}/{tkey}/{layout.ARRAY_NAME}"
                 try:
-                    if layout.ARRAY_NAME not in tgrp:
-                        continue
-                    raw_attrs = dict(tgrp[layout.ARRAY_NAME].attrs)
-                except Exception as exc:
+                    doc = self.index.doc(where)
+                except StoreFormatError:
                     raise StoreFormatError(f"array {where!r} in {self.path!r} has unreadable "
-                                           f"metadata ({type(exc).__name__}); refused") from None
-                attrs = check_attrs(raw_attrs, where)
+                                           f"metadata; refused") from None
+                if doc is None or doc.get("node_type") != "array":
+                    continue
+                raw = doc.get("attributes")
+                attrs = check_attrs(raw if isinstance(raw, dict) else {}, where)
                 m, t = attrs.get("model_id"), attrs.get("task_id")
                 if not (isinstance(m, str) and isinstance(t, str)
                         and layout.safe_key(m) == mkey and layout.safe_key(t) == tkey):

@@ -52,7 +52,7 @@ def test_random_init_control_is_deterministic_and_matches_hand_pooling():
 
 def test_extract_is_resumable_and_records_provenance(tmp_path, task_csv):
     task = load_task_file(task_csv)
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout="chunked")  # unit = chunk
     first = extract(store, [get_model("kmer-3")], [task], chunk_rows=16, show_progress=False)
     assert first[0].status == "written" and first[0].n_embedded == task.n
     again = extract(store, [get_model("kmer-3")], [task], show_progress=False)
@@ -62,14 +62,24 @@ def test_extract_is_resumable_and_records_provenance(tmp_path, task_csv):
     prov = arr.attrs["provenance"]
     assert prov["config"]["task_source_checksum"] == task.source_checksum
     assert prov["config"]["dtype"] == "float32" and "zarr" in prov["versions"]
-    # a half-done array resumes: forget two chunks, re-run, get the same bytes
-    done = store.root[f"embeddings/kmer-3/{task.task_id}/chunk_done"]
-    done[1] = False
-    done[3] = False
-    arr.attrs["status"] = "incomplete"
-    res = extract(store, [get_model("kmer-3")], [task], chunk_rows=16, show_progress=False)
+    # a half-done array resumes: stop after three of five chunks, re-run, get the same bytes
+    half = EmbeddingStore(tmp_path / "half.zarr", mode="a", layout="chunked")
+    f = build_featurizer(get_model("kmer-3"))
+    embed_all, calls = f.embed_all, []
+
+    def stop_at_fourth_chunk(seqs):
+        calls.append(len(seqs))
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return embed_all(seqs)
+
+    f.embed_all = stop_at_fourth_chunk
+    from geneb.extract.runner import extract_task
+    with pytest.raises(KeyboardInterrupt):
+        extract_task(half, f, task, chunk_rows=16)
+    res = extract(half, [get_model("kmer-3")], [task], chunk_rows=16, show_progress=False)
     assert res[0].status == "resumed" and res[0].n_embedded == 32
-    np.testing.assert_array_equal(store.open_embedding("kmer-3", task.task_id)[:],
+    np.testing.assert_array_equal(half.open_embedding("kmer-3", task.task_id)[:],
                                   kmer_spectrum(task.sequences, 3))
 
 

@@ -7,7 +7,7 @@ from geneb.catalog import get_model
 from geneb.catalog.models import user_model
 from geneb.extract import build_featurizer, extract
 from geneb.extract.options import ExtractOptions
-from geneb.store import EmbeddingStore
+from geneb.store import EmbeddingStore, StoreLayout
 from geneb.tasks import load_task_file
 
 
@@ -68,16 +68,18 @@ def test_user_models_from_a_yaml_file(tmp_path, tiny_model_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("layout", [StoreLayout("chunked"),  # units: chunks; shards of 2-4:
+                                    StoreLayout("sharded", shard_bytes=2 * 16 * 64 * 4)])
 def test_dask_local_cluster_of_two_workers_fills_one_store_like_one_process(
-        tmp_path, task_csv, task3_csv, tiny_model_dir):
+        tmp_path, task_csv, task3_csv, tiny_model_dir, layout):
     from distributed import Client, LocalCluster
     tasks = [load_task_file(task_csv), load_task_file(task3_csv)]
     models = [get_model("kmer-3"),
               user_model(str(tiny_model_dir / "bert"), model_id="tiny-bert", max_length=40)]
     opts = ExtractOptions(layers=("last", 1))
-    single = EmbeddingStore(tmp_path / "single.zarr", mode="a")
+    single = EmbeddingStore(tmp_path / "single.zarr", mode="a", layout=layout)
     extract(single, models, tasks, chunk_rows=16, show_progress=False, options=opts)
-    shared = EmbeddingStore(tmp_path / "shared.zarr", mode="a")
+    shared = EmbeddingStore(tmp_path / "shared.zarr", mode="a", layout=layout)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         res = extract(shared, models, tasks, chunk_rows=16, show_progress=False, options=opts,
@@ -93,7 +95,8 @@ def test_dask_local_cluster_of_two_workers_fills_one_store_like_one_process(
         assert a.attrs["provenance"]["config"] == b.attrs["provenance"]["config"]
         if model_id.startswith("tiny-bert"):
             assert b.attrs["provenance"]["n_truncated"] == a.attrs["provenance"]["n_truncated"]
-            assert b.attrs["provenance"]["n_work_units"] == -(-a.shape[0] // 16)
+            units = len(shared.unit_records(model_id, task_id).done)  # chunks, or shards
+            assert b.attrs["provenance"]["n_work_units"] == units
 
 
 def test_cli_extract_by_path_with_layers_and_pooling(tmp_path, task_csv, tiny_model_dir, capsys):
@@ -115,7 +118,7 @@ def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, ta
                                                                     tiny_model_dir):
     task = load_task_file(task_csv)
     spec = user_model(str(tiny_model_dir / "gpt2"), model_id="tiny-gpt2")
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout="chunked")  # unit = chunk
     f = build_featurizer(spec)
     embed_all, calls = f.embed_all, []
 
@@ -130,7 +133,7 @@ def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, ta
     with pytest.raises(KeyboardInterrupt):
         extract_task(store, f, task, chunk_rows=16)
     assert calls == [16, 16, 16]  # streamed: one chunk in memory at a time
-    done = store.root[f"embeddings/tiny-gpt2/{task.task_id}/chunk_done"][:]
+    done = store.unit_records("tiny-gpt2", task.task_id).done
     assert done.tolist() == [True, True, False, False, False]
     res = extract(store, [spec], [task], chunk_rows=16, show_progress=False)
     assert res[0].status == "resumed" and res[0].n_embedded == task.n - 32

@@ -14,7 +14,7 @@ from geneb.tasks import load_task_file
 
 @pytest.fixture
 def store_dir(tmp_path, task_csv):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout="chunked")  # a file per chunk
     extract(store, [get_model("kmer-3")], [load_task_file(task_csv)], chunk_rows=16,
             show_progress=False)
     return tmp_path / "emb.zarr"

@@ -8,6 +8,7 @@ import pytest
 from geneb.core import StoreFormatError
 from geneb.store import EmbeddingStore
 
+from conftest import PROCESS_LAYOUTS
 from helpers import assert_same_store, big_task_csv, geneb
 
 pytestmark = pytest.mark.slow
@@ -15,20 +16,24 @@ pytestmark = pytest.mark.slow
 MODEL = "kmer-3"
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(PROCESS_LAYOUTS))
+def reference(tmp_path_factory, request):
+    """A clean run into a new store of each layout: (task file, store, layout)."""
     folder = tmp_path_factory.mktemp("ref")
     task = big_task_csv(folder)
+    layout = PROCESS_LAYOUTS[request.param]
+    EmbeddingStore(folder / "ref.zarr", mode="a", layout=layout)
     proc = geneb("extract", "--store", str(folder / "ref.zarr"), "--task-file", str(task),
                  "--models", MODEL, "--quiet")
     assert proc.returncode == 0, proc.stderr
-    return task, folder / "ref.zarr"
+    return task, folder / "ref.zarr", layout
 
 
 @pytest.mark.parametrize("fault", ["kill:data:1", "kill:done:2", "kill:finalize:0"])
 def test_sigkill_then_rerun_gives_a_bit_identical_store(tmp_path, reference, fault):
-    task, ref = reference
+    task, ref, layout = reference
     store = tmp_path / "emb.zarr"
+    EmbeddingStore(store, mode="a", layout=layout)
     args = ("extract", "--store", str(store), "--task-file", str(task), "--models", MODEL,
             "--quiet")
     killed = geneb(*args, fault=fault)
@@ -47,8 +52,9 @@ def test_sigkill_then_rerun_gives_a_bit_identical_store(tmp_path, reference, fau
 
 def test_kill_at_a_random_moment_then_rerun(tmp_path, reference):
     """A kill from outside, timed by the clock rather than a hook."""
-    task, ref = reference
+    task, ref, layout = reference
     store = tmp_path / "emb.zarr"
+    EmbeddingStore(store, mode="a", layout=layout)
     args = ("extract", "--store", str(store), "--task-file", str(task), "--models", MODEL,
             "--quiet")
     proc = geneb(*args, fault="sleep:0.4", wait=False)

@@ -13,9 +13,14 @@ import pytest
 from geneb.cli.main import main
 from geneb.core import InputError
 from geneb.probe import open_cube
-from geneb.store import EmbeddingStore
+from geneb.store import EmbeddingStore, StoreLayout
 
 pytest.importorskip("aiohttp", reason="HTTP stores need aiohttp")
+
+#: kmer-3 rows are 64 float32 (256 bytes): shards of 3 chunks of 16 rows, so the 60-row task
+#: has a full shard and a last shard holding one chunk of three (read whole all the same).
+REMOTE_LAYOUTS = {"chunked": StoreLayout("chunked"),
+                  "sharded": StoreLayout("sharded", shard_bytes=3 * 16 * 64 * 4)}
 
 
 def _free_port() -> int:
@@ -24,14 +29,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def local_store(tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(REMOTE_LAYOUTS))
+def local_store(tmp_path_factory, request):
     from synthetic import make_task_frame
     folder = tmp_path_factory.mktemp("remote")
     task = folder / "tiny_remote.csv"
     make_task_frame(n_per_class=30, seed=5).to_csv(task, index=False)
+    EmbeddingStore(folder / "emb.zarr", mode="a", layout=REMOTE_LAYOUTS[request.param])
     assert main(["extract", "--store", str(folder / "emb.zarr"), "--task-file", str(task),
-                 "--models", "kmer-3", "kmer-4", "--quiet"]) == 0
+                 "--models", "kmer-3", "kmer-4", "--quiet", "--chunk-rows", "16"]) == 0
     assert main(["probe", "--store", str(folder / "emb.zarr"), "--out",
                  str(folder / "local_cube.zarr"), "--quiet"]) == 0
     return folder
@@ -40,9 +46,10 @@ def local_store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def http_server(local_store):
     port = _free_port()
+    log = open(local_store / "http.log", "w")  # one line per request
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
                              "127.0.0.1", "--directory", str(local_store)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -57,10 +64,37 @@ def http_server(local_store):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
+
+
+def _requests(folder: Path) -> list[str]:
+    return [line for line in (folder / "http.log").read_text().splitlines() if '"GET ' in line]
 
 
 def _snapshot(folder: Path) -> dict:
     return {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_a_remote_open_is_one_request(local_store, http_server):
+    """The plain store folder carries consolidated metadata: opening it and listing every
+    array costs one request; reading an array adds only its data objects."""
+    url = f"{http_server}/emb.zarr"
+    before = len(_requests(local_store))
+    store = EmbeddingStore(url)
+    assert [s for _, _, s in store.embeddings()] == ["complete", "complete"]
+    assert store.task_ids() == ["tiny_remote"] and store.index.consolidated
+    opened = _requests(local_store)[before:]
+    assert len(opened) == 1 and "/emb.zarr/zarr.json" in opened[0], opened
+    local = EmbeddingStore(local_store / "emb.zarr")
+    train, test = np.arange(0, 60, 2), np.arange(1, 60, 2)
+    got = store.read_embedding("kmer-3", "tiny_remote", rows=(train, test))
+    want = local.read_embedding("kmer-3", "tiny_remote", rows=(train, test))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    data = _requests(local_store)[before + 1:]
+    assert all("/X/c/" in line for line in data), data  # checksums come with the metadata
+    units = len(local.unit_records("kmer-3", "tiny_remote").done)
+    assert len(data) == units
 
 
 def test_probe_over_http_matches_local(local_store, http_server, tmp_path, capsys):
@@ -83,7 +117,7 @@ def test_packed_snapshot_folder_over_http_opens_from_consolidated_metadata(
     if not (local_store / "snap.zarr").exists():
         pack(local_store / "emb.zarr", local_store / "snap.zarr")
     store = EmbeddingStore(f"{http_server}/snap.zarr")
-    assert store.root.metadata.consolidated_metadata is not None
+    assert store.index.consolidated
     assert [e[2] for e in store.embeddings()] == ["complete", "complete"]
     local = EmbeddingStore(local_store / "emb.zarr")
     np.testing.assert_array_equal(store.open_embedding(*store.embeddings()[0][:2])[:],
@@ -107,7 +141,8 @@ def test_unreachable_url_is_one_line_error(capsys):
 
 
 def test_probe_from_s3_compatible_server(local_store, tmp_path, monkeypatch, capsys):
-    pytest.importorskip("s3fs")
+    s3fs = pytest.importorskip("s3fs")
+    s3fs.S3FileSystem.clear_instance_cache()  # a cached one would still point at the last server
     boto3 = pytest.importorskip("boto3")
     moto_server = pytest.importorskip("moto.server")
     port = _free_port()

@@ -18,8 +18,8 @@ def _begin(store, n=10, config=None):
                                  provenance={"config": config or {"pooling": "mean"}})
 
 
-def test_roundtrip_and_plain_xarray_can_open_it(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_roundtrip_and_plain_xarray_can_open_it(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     store.write_task_table("t", **_table())
     w = _begin(store)
     X = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
@@ -37,8 +37,8 @@ def test_roundtrip_and_plain_xarray_can_open_it(tmp_path):
     assert arr.metadata.zarr_format == 3 and arr.attrs["provenance"]["device"] == "cpu"
 
 
-def test_incomplete_array_is_refused_and_resumes_missing_chunks(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_incomplete_array_is_refused_and_resumes_missing_chunks(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     store.write_task_table("t", **_table())
     w = _begin(store)
     w.write_chunk(0, np.ones((4, 4)))
@@ -49,15 +49,15 @@ def test_incomplete_array_is_refused_and_resumes_missing_chunks(tmp_path):
     assert w2.missing_chunks() == [1, 2]
 
 
-def test_other_settings_are_never_mixed_into_an_array(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_other_settings_are_never_mixed_into_an_array(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     _begin(store)
     with pytest.raises(StoreFormatError, match="pooling"):
         _begin(store, config={"pooling": "cls"})
 
 
-def test_task_table_conflict_is_refused(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_task_table_conflict_is_refused(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     store.write_task_table("t", **_table())
     store.write_task_table("t", **_table())  # identical: fine
     other = _table()
@@ -76,8 +76,8 @@ def test_not_a_store(tmp_path):
         EmbeddingStore(tmp_path / "plain.zarr", mode="a")
 
 
-def test_task_table_cut_short_by_a_crash_is_rewritten(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_task_table_cut_short_by_a_crash_is_rewritten(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     grp = store.root.require_group("tasks/t")  # arrays half there, attrs never written
     grp.create_array("label", data=np.zeros(3, np.int64))
     assert not store.has_task("t")
@@ -85,9 +85,9 @@ def test_task_table_cut_short_by_a_crash_is_rewritten(tmp_path):
     assert store.read_task_table("t").label.tolist() == list(np.arange(10) % 2)
 
 
-def test_read_only_store_refuses_writes(tmp_path):
+def test_read_only_store_refuses_writes(tmp_path, layout):
     from geneb.core import InputError
-    EmbeddingStore(tmp_path / "emb.zarr", mode="a").write_task_table("t", **_table())
+    EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout).write_task_table("t", **_table())
     ro = EmbeddingStore(tmp_path / "emb.zarr")
     with pytest.raises(InputError, match="read-only"):
         ro.write_task_table("u", **_table())
@@ -95,8 +95,8 @@ def test_read_only_store_refuses_writes(tmp_path):
         _begin(ro)
 
 
-def test_resumed_writer_records_truncation_of_every_chunk(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_resumed_writer_records_truncation_of_every_chunk(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     w = _begin(store)
     w.write_chunk(0, np.ones((4, 4)), n_truncated=2)
     w.close()
@@ -108,8 +108,8 @@ def test_resumed_writer_records_truncation_of_every_chunk(tmp_path):
     assert store.open_embedding("m", "t").attrs["provenance"]["n_truncated"] == 4
 
 
-def test_resume_removes_temporary_files_of_a_killed_write(tmp_path):
-    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a")
+def test_resume_removes_temporary_files_of_a_killed_write(tmp_path, layout):
+    store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout=layout)
     _begin(store).close()
     stray = tmp_path / "emb.zarr/embeddings/m/t/X/c/1/0.0123abcd.partial"
     stray.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ from geneb.core import InputError, StoreFormatError
 from geneb.store import EmbeddingStore
 from geneb.store import tools
 
+from conftest import unit_word
+
 
 def _table(n):
     return dict(seq_hash=np.arange(n, dtype=np.uint64) * 7919, label=np.arange(n) % 2,
@@ -21,9 +23,9 @@ def _table(n):
 
 
 def make_store(path, models=("m1", "m2"), tasks=("t1", "t2"), n=40, dim=6, seed=0,
-               dtype="float32"):
+               dtype="float32", layout=None):
     rng = np.random.default_rng(seed)
-    store = EmbeddingStore(path, mode="a")
+    store = EmbeddingStore(path, mode="a", layout=layout)
     for t in tasks:
         store.write_task_table(t, **_table(n))
     for m in models:
@@ -37,8 +39,8 @@ def make_store(path, models=("m1", "m2"), tasks=("t1", "t2"), n=40, dim=6, seed=
     return store
 
 
-def test_ls_info_du(tmp_path, capsys):
-    make_store(tmp_path / "s.zarr")
+def test_ls_info_du(tmp_path, layout, capsys):
+    make_store(tmp_path / "s.zarr", layout=layout)
     assert main(["store", "ls", str(tmp_path / "s.zarr")]) == 0
     out = capsys.readouterr().out
     assert "2 tasks, 4 embedding arrays" in out and out.count("complete") == 4 and "40x6" in out
@@ -53,8 +55,8 @@ def test_ls_info_du(tmp_path, capsys):
     assert "ls" in capsys.readouterr().err
 
 
-def test_verify_names_array_and_chunk_of_a_flipped_byte(tmp_path, capsys):
-    make_store(tmp_path / "s.zarr")
+def test_verify_names_array_and_chunk_of_a_flipped_byte(tmp_path, layout, capsys):
+    make_store(tmp_path / "s.zarr", layout=layout)
     assert main(["store", "verify", str(tmp_path / "s.zarr"), "--quiet"]) == 0
     assert "OK" in capsys.readouterr().out
     chunk = tmp_path / "s.zarr/embeddings/m2/t1/X/c/1/0"
@@ -63,7 +65,8 @@ def test_verify_names_array_and_chunk_of_a_flipped_byte(tmp_path, capsys):
     chunk.write_bytes(bytes(raw))
     assert main(["store", "verify", str(tmp_path / "s.zarr"), "--quiet"]) == 1
     cap = capsys.readouterr()
-    assert "embeddings/m2/t1/X chunk 1" in cap.out and cap.out.count("CORRUPT") == 1
+    assert f"embeddings/m2/t1/X {unit_word(layout)} 1" in cap.out
+    assert cap.out.count("CORRUPT") == 1
     assert cap.err.startswith("geneb: error:") and len(cap.err.strip().splitlines()) == 1
     # a chunk file that vanished reads back as fill values: the checksum catches it too
     (tmp_path / "s.zarr/embeddings/m1/t2/X/c/2/0").unlink()
@@ -72,8 +75,8 @@ def test_verify_names_array_and_chunk_of_a_flipped_byte(tmp_path, capsys):
                                                           ("embeddings/m1/t2/X", 2)}
 
 
-def test_verify_catches_a_damaged_task_table(tmp_path):
-    make_store(tmp_path / "s.zarr")
+def test_verify_catches_a_damaged_task_table(tmp_path, layout):
+    make_store(tmp_path / "s.zarr", layout=layout)
     arr = zarr.open_array(tmp_path / "s.zarr/tasks/t1/label", mode="r+")
     arr[3] = 1 - arr[3]
     rep = tools.verify(EmbeddingStore(tmp_path / "s.zarr"))
@@ -82,8 +85,8 @@ def test_verify_catches_a_damaged_task_table(tmp_path):
         EmbeddingStore(tmp_path / "s.zarr").read_task_table("t1")
 
 
-def test_pack_zip_reads_in_geneb_zarr_and_xarray_without_unpacking(tmp_path, capsys):
-    src = make_store(tmp_path / "s.zarr")
+def test_pack_zip_reads_in_geneb_zarr_and_xarray_without_unpacking(tmp_path, layout, capsys):
+    src = make_store(tmp_path / "s.zarr", layout=layout)
     out = tmp_path / "s.zip"
     assert main(["store", "pack", str(tmp_path / "s.zarr"), str(out)]) == 0
     names = zipfile.ZipFile(out).namelist()
@@ -107,8 +110,8 @@ def test_pack_zip_reads_in_geneb_zarr_and_xarray_without_unpacking(tmp_path, cap
         EmbeddingStore(folder, mode="a")
 
 
-def test_pack_refuses_incomplete_arrays(tmp_path):
-    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",))
+def test_pack_refuses_incomplete_arrays(tmp_path, layout):
+    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",), layout=layout)
     store.begin_embedding("m9", "t1", n=40, dim=6, chunk_rows=16,
                           provenance={"config": {}}).close()
     with pytest.raises(InputError, match="incomplete"):
@@ -116,9 +119,9 @@ def test_pack_refuses_incomplete_arrays(tmp_path):
     assert not (tmp_path / "o.zip").exists()
 
 
-def test_merge_disjoint_identical_and_conflicting(tmp_path, capsys):
-    a = make_store(tmp_path / "a.zarr", models=("m1",), seed=1)
-    b = make_store(tmp_path / "b.zarr", models=("m2",), seed=2)
+def test_merge_disjoint_identical_and_conflicting(tmp_path, layout, capsys):
+    a = make_store(tmp_path / "a.zarr", models=("m1",), seed=1, layout=layout)
+    b = make_store(tmp_path / "b.zarr", models=("m2",), seed=2, layout=layout)
     assert main(["store", "merge", str(tmp_path / "out.zarr"), str(tmp_path / "a.zarr"),
                  str(tmp_path / "b.zarr"), "--quiet"]) == 0
     out = EmbeddingStore(tmp_path / "out.zarr")
@@ -131,7 +134,7 @@ def test_merge_disjoint_identical_and_conflicting(tmp_path, capsys):
     plan = tools.merge(tmp_path / "out.zarr", [tmp_path / "a.zarr"])
     assert {p.action for p in plan} == {"identical"}
     # same model and task, other values: refused, nothing written
-    make_store(tmp_path / "c.zarr", models=("m1",), seed=9)
+    make_store(tmp_path / "c.zarr", models=("m1",), seed=9, layout=layout)
     before = sorted(p for p in (tmp_path / "out.zarr").rglob("*"))
     assert main(["store", "merge", str(tmp_path / "out.zarr"), str(tmp_path / "c.zarr")]) == 2
     err = capsys.readouterr().err
@@ -139,8 +142,8 @@ def test_merge_disjoint_identical_and_conflicting(tmp_path, capsys):
     assert sorted(p for p in (tmp_path / "out.zarr").rglob("*")) == before
 
 
-def test_other_config_is_refused_with_the_reason(tmp_path):
-    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",))
+def test_other_config_is_refused_with_the_reason(tmp_path, layout):
+    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",), layout=layout)
     with pytest.raises(StoreFormatError, match="pooling"):
         store.begin_embedding("m1", "t1", n=40, dim=6, chunk_rows=16,
                               provenance={"config": {"model_id": "m1", "pooling": "cls"}})
@@ -149,8 +152,8 @@ def test_other_config_is_refused_with_the_reason(tmp_path):
                               provenance={"config": {"model_id": "m1", "pooling": "mean"}})
 
 
-def test_untrusted_arrays_are_refused_by_name(tmp_path):
-    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",))
+def test_untrusted_arrays_are_refused_by_name(tmp_path, layout):
+    store = make_store(tmp_path / "s.zarr", models=("m1",), tasks=("t1",), layout=layout)
     grp = zarr.open_group(tmp_path / "s.zarr/embeddings/m1/t1", mode="r+")
     # an object-like (string) array in place of X
     X = grp["X"]
@@ -223,8 +226,8 @@ def test_bad_input_is_one_line_exit_2_and_modifies_nothing(tmp_path, capsys, tas
     assert {p: p.stat().st_mtime_ns for p in store.rglob("*")} == before
 
 
-def test_unreadable_array_metadata_is_named_not_a_traceback(tmp_path, capsys):
-    make_store(tmp_path / "s.zarr")
+def test_unreadable_array_metadata_is_named_not_a_traceback(tmp_path, layout, capsys):
+    make_store(tmp_path / "s.zarr", layout=layout)
     meta = tmp_path / "s.zarr/embeddings/m2/t2/X/zarr.json"
     meta.write_bytes(meta.read_bytes()[:-20])  # cut short
     for argv in (["store", "ls"], ["store", "verify"], ["probe", "--out", str(tmp_path / "c")]):
@@ -235,19 +238,19 @@ def test_unreadable_array_metadata_is_named_not_a_traceback(tmp_path, capsys):
         assert "embeddings/m2/t2" in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, capsys):
+def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, layout, capsys):
     # out.zarr holds an unfinished m1/t1 made with pooling "cls"; the sources hold finished
     # arrays made with pooling "mean". The merge used to copy m2/* first and only then fail
     # on m1/t1, suggesting `--store` (an extract flag).
-    out = EmbeddingStore(tmp_path / "out.zarr", mode="a")
+    out = EmbeddingStore(tmp_path / "out.zarr", mode="a", layout=layout)
     out.write_task_table("t1", **_table(40))
     w = out.begin_embedding("m1", "t1", n=40, dim=6, dtype="float16", chunk_rows=16,
                             provenance={"config": {"model_id": "m1", "pooling": "cls",
                                                    "dtype": "float16"}})
     w.write_chunk(0, np.ones((16, 6)))
     w.close()
-    make_store(tmp_path / "a.zarr", models=("m2",), tasks=("t1", "t2"), seed=1)
-    b = EmbeddingStore(tmp_path / "b.zarr", mode="a")
+    make_store(tmp_path / "a.zarr", models=("m2",), tasks=("t1", "t2"), seed=1, layout=layout)
+    b = EmbeddingStore(tmp_path / "b.zarr", mode="a", layout=layout)
     b.write_task_table("t1", **_table(40))
     w = b.begin_embedding("m1", "t1", n=40, dim=6, chunk_rows=16,
                           provenance={"config": {"model_id": "m1", "pooling": "mean",
@@ -265,7 +268,7 @@ def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, cap
     assert "--store" not in err and err.count("dtype") == 1, err
     assert sorted(p for p in (tmp_path / "out.zarr").rglob("*")) == before
     # same settings: the unfinished destination array is completed from the source
-    out2 = EmbeddingStore(tmp_path / "out2.zarr", mode="a")
+    out2 = EmbeddingStore(tmp_path / "out2.zarr", mode="a", layout=layout)
     out2.write_task_table("t1", **_table(40))
     w = out2.begin_embedding("m1", "t1", n=40, dim=6, chunk_rows=16,
                              provenance={"config": {"model_id": "m1", "pooling": "mean",
@@ -276,8 +279,8 @@ def test_merge_checks_incomplete_destination_arrays_before_writing(tmp_path, cap
     assert ("m1", "t1", "complete") in EmbeddingStore(tmp_path / "out2.zarr").embeddings()
 
 
-def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path):
-    store = make_store(tmp_path / "s.zarr", n=40)  # chunks of 16 rows: 3 chunks
+def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path, layout):
+    store = make_store(tmp_path / "s.zarr", n=40, layout=layout)  # chunks of 16 rows: 3 chunks
     full = store.read_embedding("m1", "t1")
     rng = np.random.default_rng(1)
     picks = (rng.permutation(40)[:25], np.array([39, 0, 16, 15, 16]), np.array([], int))
@@ -289,12 +292,13 @@ def test_read_embedding_rows_match_fancy_indexing_and_are_checked(tmp_path):
     with pytest.raises(IndexError, match="40 rows"):
         store.read_embedding("m1", "t1", rows=(np.array([40]),))
     (tmp_path / "s.zarr/embeddings/m1/t1/X/c/1/0").unlink()  # a vanished chunk
-    with pytest.raises(StoreFormatError, match="chunk 1 does not match its checksum"):
+    unit = unit_word(layout)
+    with pytest.raises(StoreFormatError, match=f"{unit} 1 does not match its checksum"):
         EmbeddingStore(tmp_path / "s.zarr").read_embedding("m1", "t1", rows=picks)
 
 
-def test_read_embedding_refuses_masks_and_floats_as_row_selections(tmp_path):
-    store = make_store(tmp_path / "s.zarr", n=40)
+def test_read_embedding_refuses_masks_and_floats_as_row_selections(tmp_path, layout):
+    store = make_store(tmp_path / "s.zarr", n=40, layout=layout)
     with pytest.raises(TypeError, match="integer"):
         store.read_embedding("m1", "t1", rows=(np.ones(40, bool),))
     with pytest.raises(TypeError, match="integer"):

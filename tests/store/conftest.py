@@ -1,0 +1,33 @@
+"""The store layouts every store test runs on.
+
+``sharded`` here has one chunk per shard, so that tests written in chunks (chunk 1, the file
+``X/c/1/0``) hold for both layouts unchanged; shards of several chunks are tested in
+``test_sharded.py`` and by the SIGKILL and concurrency tests.
+"""
+
+import pytest
+
+from geneb.store import StoreLayout
+
+LAYOUTS = {"chunked": StoreLayout("chunked"), "sharded": StoreLayout("sharded", shard_bytes=1)}
+
+
+@pytest.fixture(params=sorted(LAYOUTS))
+def layout(request) -> StoreLayout:
+    return LAYOUTS[request.param]
+
+
+#: For the real-process tests (kmer-3: 1,024-row chunks of 256 KB): shards of two chunks, so
+#: a 4,200-row task has three shards and a 2,200-row one two.
+PROCESS_LAYOUTS = {"chunked": StoreLayout("chunked"),
+                   "sharded": StoreLayout("sharded", shard_bytes=2 * 1024 * 64 * 4)}
+
+
+@pytest.fixture(params=sorted(PROCESS_LAYOUTS))
+def process_layout(request) -> StoreLayout:
+    return PROCESS_LAYOUTS[request.param]
+
+
+def unit_word(layout: StoreLayout) -> str:
+    """How errors name a unit of this layout: "chunk" or "shard"."""
+    return "shard" if layout.kind == "sharded" else "chunk"
