@@ -19,8 +19,7 @@ def layout(request) -> StoreLayout:
 
 #: For the real-process tests (kmer-3: 1,024-row chunks of 256 KB): shards of two chunks, so
 #: a 4,200-row task has three shards and a 2,200-row one two.
-PROCESS_LAYOUTS = {"chunked": StoreLayout("chunked"),
-                   "sharded": StoreLayout("sharded", shard_bytes=2 * 1024 * 64 * 4)}
+from helpers import PROCESS_LAYOUTS  # noqa: E402
 
 
 @pytest.fixture(params=sorted(PROCESS_LAYOUTS))
@@ -28,6 +27,3 @@ def process_layout(request) -> StoreLayout:
     return PROCESS_LAYOUTS[request.param]
 
 
-def unit_word(layout: StoreLayout) -> str:
-    """How errors name a unit of this layout: "chunk" or "shard"."""
-    return "shard" if layout.kind == "sharded" else "chunk"

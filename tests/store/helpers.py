@@ -69,3 +69,15 @@ def assert_same_store(a: Path, b: Path) -> None:
     assert sa.embeddings() == sb.embeddings()
     for m, t, _ in sa.embeddings():
         np.testing.assert_array_equal(sa.open_embedding(m, t)[:], sb.open_embedding(m, t)[:])
+
+
+from geneb.store.layout import StoreLayout  # noqa: E402
+
+#: Store layouts the real-process (SIGKILL, concurrency) tests run on.
+PROCESS_LAYOUTS = {"chunked": StoreLayout("chunked"),
+                   "sharded": StoreLayout("sharded", shard_bytes=2 * 1024 * 64 * 4)}
+
+
+def unit_word(layout: StoreLayout) -> str:
+    """How errors name a unit of this layout: "chunk" or "shard"."""
+    return "shard" if layout.kind == "sharded" else "chunk"

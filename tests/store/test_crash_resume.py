@@ -8,7 +8,7 @@ import pytest
 from geneb.core import StoreFormatError
 from geneb.store import EmbeddingStore
 
-from conftest import PROCESS_LAYOUTS
+from helpers import PROCESS_LAYOUTS
 from helpers import assert_same_store, big_task_csv, geneb
 
 pytestmark = pytest.mark.slow

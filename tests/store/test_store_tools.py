@@ -13,7 +13,7 @@ from geneb.core import InputError, StoreFormatError
 from geneb.store import EmbeddingStore
 from geneb.store import tools
 
-from conftest import unit_word
+from helpers import unit_word
 
 
 def _table(n):
