@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recommend": ("cmd_recommend", "rank models for a category or your own task"),
     "tasks": ("cmd_tasks", "list, show, add and check tasks"),
     "models": ("cmd_models", "list or show models"),
-    "store": ("cmd_store", "inspect, verify, pack and merge embedding stores"),
+    "store": ("cmd_store", "inspect, verify, pack, merge and upgrade embedding stores"),
     "import-results": ("cmd_import_results", "read official GENEB results into a result cube"),
     "export": ("cmd_export", "write a run as a GENEB submission JSON"),
 }
