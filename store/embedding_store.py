@@ -21,6 +21,7 @@ from . import _consolidate, layout, writer
 from ._chunks import RowPicks, checked_blocks
 from ._location import parse_location
 from ._records import UnitRecords, read_records
+from ._guarded import _members, _read_whole
 from ._safety import check_array, check_attrs, open_checked
 from .layout import StoreLayout, as_layout
 from .locking import FolderLock
@@ -447,22 +448,3 @@ class EmbeddingStore:
                                            f"where it lives; refused")
                 out.append((m, t, attrs.get("status", layout.STATUS_INCOMPLETE)))
         return sorted(out)
-
-
-def _read_whole(arr: zarr.Array, where: str, store: str) -> np.ndarray:
-    """All of a small array; a chunk that cannot be decoded is a refusal naming it."""
-    try:
-        return arr[:]
-    except Exception as exc:  # codec errors surface as several exception types
-        raise StoreFormatError(f"task table {where} in {store!r} cannot be decoded "
-                               f"({type(exc).__name__}: {exc}); run `geneb store verify "
-                               f"{store}`") from None
-
-
-def _members(group: zarr.Group, where: str) -> list[tuple[str, zarr.Group]]:
-    """Sub-groups of ``group`` (at ``where``), or a refusal naming it when unreadable."""
-    try:
-        return list(group.groups())
-    except Exception as exc:
-        raise StoreFormatError(f"group {where!r} has unreadable metadata "
-                               f"({type(exc).__name__}); refused") from None
