@@ -10,6 +10,7 @@ from geneb.extract.kmer import kmer_spectrum
 from geneb.extract.pooling import masked_mean
 from geneb.store import EmbeddingStore
 from geneb.tasks import load_task_file
+from interrupt import interrupt_extraction
 
 
 def _naive_counts(seq, k):
@@ -64,19 +65,8 @@ def test_extract_is_resumable_and_records_provenance(tmp_path, task_csv):
     assert prov["config"]["dtype"] == "float32" and "zarr" in prov["versions"]
     # a half-done array resumes: stop after three of five chunks, re-run, get the same bytes
     half = EmbeddingStore(tmp_path / "half.zarr", mode="a", layout="chunked")
-    f = build_featurizer(get_model("kmer-3"))
-    embed_all, calls = f.embed_all, []
-
-    def stop_at_fourth_chunk(seqs):
-        calls.append(len(seqs))
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return embed_all(seqs)
-
-    f.embed_all = stop_at_fourth_chunk
-    from geneb.extract.runner import extract_task
-    with pytest.raises(KeyboardInterrupt):
-        extract_task(half, f, task, chunk_rows=16)
+    interrupt_extraction(half, build_featurizer(get_model("kmer-3")), task, at_call=4,
+                         chunk_rows=16)
     res = extract(half, [get_model("kmer-3")], [task], chunk_rows=16, show_progress=False)
     assert res[0].status == "resumed" and res[0].n_embedded == 32
     np.testing.assert_array_equal(half.open_embedding("kmer-3", task.task_id)[:],

@@ -9,6 +9,7 @@ from geneb.extract import build_featurizer, extract
 from geneb.extract.options import ExtractOptions
 from geneb.store import EmbeddingStore, StoreLayout
 from geneb.tasks import load_task_file
+from interrupt import interrupt_extraction
 
 
 def test_layers_from_one_pass_are_stored_as_variants_with_provenance(tmp_path, task_csv,
@@ -120,18 +121,8 @@ def test_interrupted_hf_extraction_keeps_written_chunks_and_resumes(tmp_path, ta
     spec = user_model(str(tiny_model_dir / "gpt2"), model_id="tiny-gpt2")
     store = EmbeddingStore(tmp_path / "emb.zarr", mode="a", layout="chunked")  # unit = chunk
     f = build_featurizer(spec)
-    embed_all, calls = f.embed_all, []
-
-    def crash_on_third_chunk(seqs):
-        calls.append(len(seqs))
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return embed_all(seqs)
-
-    f.embed_all = crash_on_third_chunk
-    from geneb.extract.runner import extract_task
-    with pytest.raises(KeyboardInterrupt):
-        extract_task(store, f, task, chunk_rows=16)
+    embed_all = f.embed_all  # the reference, before the interruption wraps it
+    calls = interrupt_extraction(store, f, task, at_call=3, chunk_rows=16)
     assert calls == [16, 16, 16]  # streamed: one chunk in memory at a time
     done = store.unit_records("tiny-gpt2", task.task_id).done
     assert done.tolist() == [True, True, False, False, False]
