@@ -19,6 +19,7 @@ from .backends import BACKENDS, get_backend
 from .backends.base import ProbeBackend
 from .cube import Cell
 from .fitting import few_shot_cells, few_shot_problems, full_cells
+from .full_fit import reused_copy_buffer
 from .protocol import ProbeProtocol
 
 
@@ -116,7 +117,7 @@ def probe_bundle(store_path: str, items: list[tuple], fit: FitSpec,
     torch.set_num_threads(threads)
     cells: dict[tuple[str, str], list[Cell]] = {}
     few_problems, few_where, X_tests = [], [], []
-    with threadpool_limits(limits=threads):
+    with threadpool_limits(limits=threads), reused_copy_buffer():
         engine = _engine(fit)
         for model_id, task_id, todo, *known in items:
             table = known[0] if known else store.read_task_table(task_id)

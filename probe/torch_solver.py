@@ -45,6 +45,11 @@ FTOL = 64 * np.finfo(float).eps
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
 NEWTON_MAX_COST = 1e9
+#: the same crossover for one dense problem in feature space (a full-regime fit), whose
+#: L-BFGS reads a centred float32 copy warm-started on subsamples (geneb.probe.full_fit):
+#: Newton's float64 Hessians win below about this (d=256: n=1,500 Newton 61 ms vs 94 ms,
+#: n=5,000 253 ms vs 71 ms; d=128, n=5,000: 98 vs 51 ms; measured on 1 core)
+NEWTON_MAX_COST_FULL = 1e8
 #: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
 #: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
 NEWTON_MAX_COST_SPARSE = 2e8
@@ -59,9 +64,10 @@ NEWTON_TOL_FACTOR = 1e-2
 SPARSE_MAX_DENSITY = 0.3
 #: test rows are converted and predicted in blocks of about this many values
 PREDICT_BLOCK_VALUES = 1 << 20
-#: a single problem's training rows are converted to float64 and centred in blocks of about
-#: this many values (large enough that the per-block Python overhead stays small)
-BLOCK_VALUES_CPU = 1 << 18
+#: a single problem's training rows are read in row blocks of about this many values (one
+#: objective pass of 100,000 x 768 float32 rows: 50 ms at 2^18, 39 ms at 2^20, 47 ms in two
+#: whole-matrix products; measured on 1 core)
+BLOCK_VALUES_CPU = 1 << 20
 BLOCK_VALUES_CUDA = 1 << 26
 
 
@@ -173,7 +179,46 @@ def _start(fg, x0: torch.Tensor, tol: float):
     return x, f, g, n_iter, converged, converged.clone()
 
 
-def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: int = 10):
+@dataclass
+class LbfgsMemory:
+    """The curvature pairs L-BFGS keeps, handed from one solve to the next.
+
+    A solve on a subsample of the rows leaves pairs that describe the curvature of the
+    full objective well; the solve on the next, larger sample starts from them instead of
+    from steepest descent (:mod:`geneb.probe.full_fit`). ``LbfgsMemory()`` is empty; the
+    first solve given it fills it.
+
+    Attributes
+    ----------
+    S, Y : Tensor, shape (history, B, P)
+        Steps and gradient changes (zero where a slot is unused).
+    rho : Tensor, shape (history, B)
+        ``1 / sᵀy`` of each pair (0 where unused).
+    gamma : Tensor, shape (B,)
+        Scale of the initial inverse Hessian.
+    slot, stored : int
+        Next slot to write; slots written so far.
+    """
+
+    S: torch.Tensor | None = None
+    Y: torch.Tensor | None = None
+    rho: torch.Tensor | None = None
+    gamma: torch.Tensor | None = None
+    slot: int = 0
+    stored: int = 0
+
+    def start(self, history: int, g: torch.Tensor) -> None:
+        """Allocate an empty history for gradients g (B, P) if there is none yet; the first
+        step then has length 1, as scipy's."""
+        if self.S is None:
+            B, P = g.shape
+            self.S, self.Y = g.new_zeros(history, B, P), g.new_zeros(history, B, P)
+            self.rho = g.new_zeros(history, B)
+            self.gamma = 1.0 / g.norm(dim=1).clamp_min(1e-300)
+
+
+def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: int = 10,
+                  memory: LbfgsMemory | None = None):
     """Minimise B independent smooth problems with one batched L-BFGS.
 
     Parameters
@@ -181,18 +226,19 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     fg : callable
         ``fg(x) -> (f, g)`` for x of shape (B, P): f (B,), g (B, P).
     x0 : Tensor, shape (B, P)
+    memory : LbfgsMemory, optional
+        Curvature pairs to start from (a warm start), updated in place; default none
+        (an empty one is filled in place too).
 
     Returns
     -------
     x : Tensor (B, P), n_iter : Tensor (B,) int, converged : Tensor (B,) bool
     """
-    B, P = x0.shape
     x, f, g, n_iter, converged, done = _start(fg, x0, tol)
-    S = x.new_zeros(history, B, P)
-    Yh = x.new_zeros(history, B, P)
-    rho = x.new_zeros(history, B)
-    gamma = 1.0 / g.norm(dim=1).clamp_min(1e-300)  # first step of length 1, as scipy's
-    slot = stored = 0  # next history slot to write; slots written so far
+    mem = memory if memory is not None else LbfgsMemory()
+    mem.start(history, g)
+    S, Yh, rho, history = mem.S, mem.Y, mem.rho, mem.S.shape[0]
+    gamma, slot, stored = mem.gamma, mem.slot, mem.stored
     for _ in range(max_iter):
         if bool(done.all()):
             break
@@ -233,6 +279,7 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         gconv, fconv = _stopped(f_old, f, g, moved, tol)
         converged |= active & (gconv | fconv)
         done |= gconv | fconv | (active & ~accepted)
+    mem.gamma, mem.slot, mem.stored = gamma, slot, stored
     return x, n_iter, converged
 
 
@@ -414,10 +461,12 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     return x.view(1, d + 1, Kp), n_iter, conv, mu[None, :].to(dtype)
 
 
-def _solve_single(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: float,
-                  tol: float, max_iter: int, standardize: bool, dev: torch.device,
-                  dtype: torch.dtype, use_newton: bool, block_values: int):
-    """One problem in feature space, reading X (n, d) block by block: no full-size copy.
+def _solve_single_newton(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: float,
+                         tol: float, max_iter: int, standardize: bool, dev: torch.device,
+                         dtype: torch.dtype, block_values: int):
+    """One problem in feature space by exact Newton, reading X (n, d) block by block: no
+    full-size copy (widths and row counts where a Newton iteration is cheap; wider problems
+    go to :func:`geneb.probe.full_fit.solve_full_lbfgs`).
 
     X stays as given (float32 embeddings stay float32, on the CPU or already on ``dev``);
     each block of rows is converted to ``dtype`` on ``dev``, centred (and scaled) there and
@@ -487,25 +536,56 @@ def _solve_single(X, y: np.ndarray, classes: np.ndarray, binary: bool, *, C: flo
         return f.reshape(1), g.reshape(1, -1)
 
     x0 = torch.zeros((1, (d + 1) * Kp), dtype=dtype, device=dev)
-    if use_newton:
-        n_t = torch.tensor([float(n)], dtype=dtype, device=dev)
+    n_t = torch.tensor([float(n)], dtype=dtype, device=dev)
 
-        def hess(flat: torch.Tensor):
-            theta = flat.view(1, d + 1, Kp)
-            H = None
-            for sl in blocks:
-                Z = centred(sl)
-                Za = torch.cat([Z, torch.ones_like(Z[:, :1])], dim=1)[None]
-                w = torch.full((1, Za.shape[1]), 1.0 / n, dtype=dtype, device=dev)
-                part = _hessian_data(theta, Za, w, binary)
-                H = part if H is None else H.add_(part)
-            return _add_penalty(H, n_t, C, d + 1, binary)
+    def hess(flat: torch.Tensor):
+        theta = flat.view(1, d + 1, Kp)
+        H = None
+        for sl in blocks:
+            Z = centred(sl)
+            Za = torch.cat([Z, torch.ones_like(Z[:, :1])], dim=1)[None]
+            w = torch.full((1, Za.shape[1]), 1.0 / n, dtype=dtype, device=dev)
+            part = _hessian_data(theta, Za, w, binary)
+            H = part if H is None else H.add_(part)
+        return _add_penalty(H, n_t, C, d + 1, binary)
 
-        x, n_iter, conv = newton_batched(fg, hess, x0, tol=tol * NEWTON_TOL_FACTOR,
-                                         max_iter=max_iter)
-    else:
-        x, n_iter, conv = lbfgs_batched(fg, x0, tol=tol, max_iter=max_iter)
+    x, n_iter, conv = newton_batched(fg, hess, x0, tol=tol * NEWTON_TOL_FACTOR,
+                                     max_iter=max_iter)
     return x.view(1, d + 1, Kp), n_iter, conv, mean[None], scale[None]
+
+
+#: rows :func:`mostly_zeros` counts (a float16 count over a whole 100k-row slice took 0.2 s)
+DENSITY_SAMPLE_ROWS = 1024
+
+
+def mostly_zeros(X: np.ndarray, max_density: float) -> bool:
+    """True when at most ``max_density`` of X's values are nonzero, judged on an evenly
+    strided sample of at most ``DENSITY_SAMPLE_ROWS`` rows (the choice of the sparse path
+    only changes the speed, never the optimum)."""
+    step = max(1, len(X) // DENSITY_SAMPLE_ROWS)
+    sample = X[::step]
+    return np.count_nonzero(sample) <= max_density * sample.size
+
+
+def _single_path(X, N: int, d: int, Kp: int, *, tol: float, solver: str, standardize: bool,
+                 dev: torch.device, newton_max_cost: float | None,
+                 sparse_max_density: float) -> str:
+    """How one problem in feature space is solved: ``"newton"`` (exact, on blocks of X),
+    ``"sparse"`` (L-BFGS on a CSR copy: CPU, mostly-zero numpy rows) or ``"lbfgs"``
+    (L-BFGS on a centred copy, :func:`geneb.probe.full_fit.solve_full_lbfgs`)."""
+    if solver == "newton":
+        return "newton"
+    loose = tol >= SPARSE_MIN_TOL
+    sparse = (not standardize and dev.type == "cpu" and not isinstance(X, torch.Tensor)
+              and mostly_zeros(np.asarray(X), sparse_max_density))
+    if newton_max_cost is None:
+        newton_max_cost = (NEWTON_MAX_COST if not loose else
+                           NEWTON_MAX_COST_SPARSE if sparse else NEWTON_MAX_COST_FULL)
+    elif sparse and loose:
+        newton_max_cost = min(newton_max_cost, NEWTON_MAX_COST_SPARSE)
+    if solver == "auto" and newton_cost(N, d, Kp) <= newton_max_cost:
+        return "newton"
+    return "sparse" if sparse else "lbfgs"
 
 
 def _tensor(a) -> torch.Tensor:
@@ -519,7 +599,7 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
                  standardize: bool = False, device: str = "cpu",
                  dtype: torch.dtype = torch.float64, reduce: str = "auto",
                  reduce_max_rows: int = 256, solver: str = "auto",
-                 newton_max_cost: float = NEWTON_MAX_COST,
+                 newton_max_cost: float | None = None,
                  sparse_max_density: float = SPARSE_MAX_DENSITY,
                  block_values: int | None = None,
                  test_of: list[int] | None = None) -> list[SolvedProbe]:
@@ -549,6 +629,11 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         Newton when one Newton iteration costs at most ``newton_max_cost`` multiply-adds per
         problem (:func:`newton_cost`: small widths, few-shot spans), else L-BFGS (wide
         features, where one pass over the data is far cheaper than a Hessian).
+    newton_max_cost : float, optional
+        That crossover; default the one measured for each path: ``NEWTON_MAX_COST`` for a
+        batch, ``NEWTON_MAX_COST_FULL`` for one dense problem in feature space (its L-BFGS
+        reads a centred copy, :mod:`geneb.probe.full_fit`), ``NEWTON_MAX_COST_SPARSE`` for
+        one sparse problem; at ``tol`` below ``SPARSE_MIN_TOL`` ``NEWTON_MAX_COST`` for all.
     sparse_max_density : float
         A single L-BFGS problem on CPU whose training matrix has at most this fraction of
         nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
@@ -557,8 +642,9 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         (at ``tol`` ≥ ``SPARSE_MIN_TOL``).
     block_values : int, optional
         A single problem solved in feature space (a full-regime fit) reads its training
-        rows in blocks of about this many values, converted and centred block by block:
-        memory stays at the input plus one block (default ``BLOCK_VALUES_CPU``, or
+        rows in blocks of about this many values: its centred copy
+        (:mod:`geneb.probe.full_fit`), or for exact Newton the input itself, converted and
+        centred block by block (default ``BLOCK_VALUES_CPU``, or
         ``BLOCK_VALUES_CUDA`` on a GPU).
     reduce_max_rows : int
         Largest training set solved in its row span (few-shot sizes; the span's setup, a
@@ -595,27 +681,31 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
     Kp = 1 if binary else K
     if solver not in ("auto", "newton", "lbfgs"):
         raise ValueError(f"solver must be auto, newton or lbfgs, got {solver!r}")
-    if (B == 1 and not use_span and not standardize and dev.type == "cpu"
-            and solver != "newton" and not isinstance(X_trains[0], torch.Tensor)
-            and (solver == "lbfgs" or newton_cost(N, d, Kp) > (
-                min(newton_max_cost, NEWTON_MAX_COST_SPARSE) if tol >= SPARSE_MIN_TOL
-                else newton_max_cost))
-            and np.count_nonzero(X_trains[0]) <= sparse_max_density * X_trains[0].size):
-        theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
-                                                  classes[0], binary, C=C, tol=tol,
-                                                  max_iter=max_iter, dtype=dtype)
-        return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
-                       n_iter, conv, dev, dtype, test_of, widths)
-    if B == 1 and not use_span:  # a full-regime fit: blocks of X, no full float64 copy
-        newton = solver == "newton" or (solver == "auto"
-                                        and newton_cost(N, d, Kp) <= newton_max_cost)
-        theta, n_iter, conv, mean, scale = _solve_single(
-            X_trains[0], y_trains[0], classes[0], binary, C=C, tol=tol, max_iter=max_iter,
-            standardize=standardize, dev=dev, dtype=dtype, use_newton=newton,
-            block_values=block_values or (BLOCK_VALUES_CUDA if dev.type == "cuda"
-                                          else BLOCK_VALUES_CPU))
+    if B == 1 and not use_span:  # a full-regime fit
+        path = _single_path(X_trains[0], N, d, Kp, tol=tol, solver=solver,
+                            standardize=standardize, dev=dev,
+                            newton_max_cost=newton_max_cost,
+                            sparse_max_density=sparse_max_density)
+        if path == "sparse":
+            theta, n_iter, conv, mean = _lbfgs_sparse(np.asarray(X_trains[0]), y_trains[0],
+                                                      classes[0], binary, C=C, tol=tol,
+                                                      max_iter=max_iter, dtype=dtype)
+            return _finish(theta, None, mean, torch.ones_like(mean), X_test, classes, binary,
+                           n_iter, conv, dev, dtype, test_of, widths)
+        from .full_fit import FullFitSettings, solve_full_lbfgs
+        how = FullFitSettings(C=C, tol=tol, max_iter=max_iter, standardize=standardize,
+                              device=dev, dtype=dtype, block_values=block_values or (
+                                  BLOCK_VALUES_CUDA if dev.type == "cuda" else BLOCK_VALUES_CPU))
+        if path == "newton":
+            theta, n_iter, conv, mean, scale = _solve_single_newton(
+                X_trains[0], y_trains[0], classes[0], binary, C=C, tol=tol, max_iter=max_iter,
+                standardize=standardize, dev=dev, dtype=dtype, block_values=how.block_values)
+        else:
+            theta, n_iter, conv, mean, scale = solve_full_lbfgs(X_trains[0], y_trains[0],
+                                                                classes[0], how)
         return _finish(theta, None, mean, scale, X_test, classes, binary, n_iter, conv, dev,
                        dtype, test_of, widths)
+    newton_max_cost = NEWTON_MAX_COST if newton_max_cost is None else newton_max_cost
     Xc = torch.empty((B, N, d), dtype=dtype, device=dev)  # becomes the centred rows, in place
     Y = torch.zeros((B, N, Kp), dtype=dtype, device=dev)
     sw = torch.zeros((B, N), dtype=dtype, device=dev)
