@@ -1,12 +1,14 @@
 """Probe engine speed and parity on geneb-mini (12 tasks x 5 built-in models x 3 regimes x 5 seeds).
 
-Times, in one run on this machine:
+Times, in one invocation on this machine, ``--repeats`` rounds (default 3) of:
 
 (a) the scikit-learn loop exactly as the GENEB code runs it: 15 fits per (model, task) cell
     (the full regime refitted for every seed), default BLAS threading;
 (b) a tuned scikit-learn loop: geneb's runner with ``--backend sklearn`` (full regime fitted
     once, blocks in parallel with BLAS pinned to cores // workers);
 (c) geneb's default engine (``--backend auto``: batched torch on this CPU).
+
+The speed ratios quoted on the last line are the medians of the rounds' ratios.
 
 Parity (the issue's two senses, on the same cells): (b) is the reference at GENEB settings;
 (s) scikit-learn on centred features is the reference's own sensitivity (same objective,
@@ -328,33 +330,47 @@ def dense_store(path: Path, n: int = 24_000, d: int = 2048, classes: int = 2):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-a", action="store_true", help="estimate (a) instead of running it")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="rounds of (a), (b) and (c); the ratios quoted are their medians "
+                         "(default 3)")
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error(f"--repeats {args.repeats}: use 1 or more")
     store, models, tasks = mini_store()
     protocol = ProbeProtocol()
     BACKENDS.register("sklearn-centred", CentredSklearn, replace=True)
     n_cells = len(models) * len(tasks) * 15
 
-    t0 = time.perf_counter()
-    ref = run_probes(store, models, tasks, backend="sklearn", show_progress=False)
-    t_b = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    eng = run_probes(store, models, tasks, backend="auto", show_progress=False)
-    t_c = time.perf_counter() - t0
+    rounds = []  # (t_a, t_b, t_c) of each round, in one invocation: the same machine state
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        ref = run_probes(store, models, tasks, backend="sklearn", show_progress=False)
+        t_b = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        eng = run_probes(store, models, tasks, backend="auto", show_progress=False)
+        t_c = time.perf_counter() - t0
+        if args.skip_a:
+            fits = ref["fit_seconds"].where(ref["fitted"]).sum().item()
+            full = ref["fit_seconds"].sel(regime="full").isel(seed=0).sum().item()
+            t_a = fits + 4 * full
+            a_note = "estimated from (b)'s fit seconds: + 4 extra full fits per cell"
+        else:
+            t_a = geneb_loop(store, models, tasks, protocol)
+            a_note = "measured"
+        rounds.append((t_a, t_b, t_c))
+        print(f"round {len(rounds)}: (a) {t_a:.1f} s, (b) {t_b:.1f} s, (c) {t_c:.1f} s -> "
+              f"{t_a / t_c:.1f}x literal, {t_b / t_c:.1f}x tuned", flush=True)
+    t_a, t_b, t_c = (float(np.median(col)) for col in zip(*rounds))
+    lit = float(np.median([a / c for a, _, c in rounds]))
+    tuned = float(np.median([b / c for _, b, c in rounds]))
     sens = run_probes(store, models, tasks, backend="sklearn-centred", show_progress=False)
-    if args.skip_a:
-        fits = ref["fit_seconds"].where(ref["fitted"]).sum().item()
-        full = ref["fit_seconds"].sel(regime="full").isel(seed=0).sum().item()
-        t_a = fits + 4 * full
-        a_note = "estimated from (b)'s fit seconds: + 4 extra full fits per cell"
-    else:
-        t_a = geneb_loop(store, models, tasks, protocol)
-        a_note = "measured"
 
     par = parity_stats(eng, ref, sens)
     d, s, within = par["d"], par["s"], par["within"]
     unconv_ref = int((~ref["converged"].values & ref["fitted"].values).sum())
     unconv_eng = int((~eng["converged"].values & eng["fitted"].values).sum())
     print(f"geneb-mini: {len(models)} models x {len(tasks)} tasks x 3 regimes x 5 seeds = {n_cells} cells")
+    print(f"wall times: medians of {len(rounds)} rounds")
     print(f"(a) GENEB sklearn loop, 15 fits/cell, default threads: {t_a:8.1f} s  ({a_note})")
     print(f"(b) tuned sklearn (full once, pinned BLAS, 2 workers): {t_b:8.1f} s")
     print(f"(c) geneb default engine ({eng.attrs['backend']}):            {t_c:8.1f} s")
@@ -396,7 +412,9 @@ def main() -> int:
         print(f"peak memory of one block, {label} ({m}, {mb:.0f} MB as stored), "
               f"{len(peaks)} fresh processes: " + ", ".join(f"{p:.0f}" for p in peaks)
               + f" MB above baseline = {peaks[0] / mb:.2f}-{peaks[-1] / mb:.2f}x the slice")
-    print(f"speedup: {t_a / t_c:.1f}x, tuned: {t_b / t_c:.1f}x, max |dMCC| {d.max():.4f}, "
+    print(f"speedup: {lit:.1f}x, tuned: {tuned:.1f}x (medians of {len(rounds)} runs: "
+          f"{' '.join(f'{a / c:.1f}' for a, _, c in rounds)} and "
+          f"{' '.join(f'{b / c:.1f}' for _, b, c in rounds)}), max |dMCC| {d.max():.4f}, "
           f"mean |dMCC| {d.mean():.4f}")
     return 0
 

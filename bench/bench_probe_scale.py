@@ -106,6 +106,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help=f"widths for --full (default {' '.join(map(str, FULL_WIDTHS))})")
     ap.add_argument("--dtype", default=None, choices=("float16", "float32"),
                     help="store dtype of the synthetic embeddings (--full; default float16)")
+    ap.add_argument("--signal", default=None, choices=("calibrated", "separable"),
+                    help="how far apart the synthetic classes are (--full; default calibrated: "
+                         "as hard as the real task in the GENEB release; separable: the first "
+                         "design, nearly separable classes)")
     ap.add_argument("--literal-per-regime", type=int, default=None,
                     help="literal-loop cells sampled per regime and width (--full; default 3)")
     ap.add_argument("--compare-width", type=int, default=None,
@@ -117,6 +121,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     full_only = [o for o, v in (("--widths", args.widths), ("--json", args.json),
                                 ("--compare-width", args.compare_width),
                                 ("--workdir", args.workdir), ("--dtype", args.dtype),
+                                ("--signal", args.signal),
                                 ("--literal-per-regime", args.literal_per_regime))
                  if v is not None]
     measure = args.full or args.small
@@ -129,6 +134,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                  f"with --full/--small")
     args.sample = 5 if args.sample is None else args.sample
     args.dtype = args.dtype or "float16"
+    args.signal = args.signal or "calibrated"
     args.literal_per_regime = 3 if args.literal_per_regime is None else args.literal_per_regime
     if args.widths is not None and min(args.widths) < 1:
         ap.error(f"--widths {args.widths}: widths must be positive")
@@ -156,8 +162,9 @@ def main_full(args: argparse.Namespace) -> int:
     try:
         print(f"{len(tasks)} tasks ({sum(t.n_train for t in tasks):,} train rows, "
               f"{sum(t.n_test for t in tasks):,} test rows), widths {widths}, store "
-              f"{args.dtype} in {workdir}, device {args.device}", flush=True)
-        opts = FullOptions(device=args.device, dtype=args.dtype,
+              f"{args.dtype} in {workdir}, device {args.device}, signal {args.signal}",
+              flush=True)
+        opts = FullOptions(device=args.device, dtype=args.dtype, signal=args.signal,
                            per_regime=args.literal_per_regime,
                            compare_width=args.compare_width, json_path=args.json)
         result = run_full(widths, tasks, workdir, opts, log=lambda m: print(m, flush=True))

@@ -52,6 +52,8 @@ class WidthRun:
     load : tuple of float
         1-minute load average before and after the probe (the machine may be shared: a load
         above the core count means the probe did not have the cores to itself).
+    mean_mcc : dict
+        Mean test MCC per regime (how hard the synthetic tasks were).
     """
 
     width: int
@@ -66,6 +68,7 @@ class WidthRun:
     median_iter: dict
     backend: str
     load: tuple = ()
+    mean_mcc: dict | None = None
 
 
 def probe_width(store, width: int, task_ids: list[str], *, device: str | None,
@@ -77,15 +80,17 @@ def probe_width(store, width: int, task_ids: list[str], *, device: str | None,
                       show_progress=False)
     wall = time.perf_counter() - t0
     fitted = cube["fitted"].values
-    fit_s, med = {}, {}
+    fit_s, med, mcc = {}, {}, {}
     for ri, regime in enumerate(cube["regime"].values):
         f = fitted[:, :, ri]
+        mcc[str(regime)] = round(float(np.nanmean(cube["mcc"].values[:, :, ri])), 3)
         fit_s[str(regime)] = round(float(cube["fit_seconds"].values[:, :, ri][f].sum()), 3)
         med[str(regime)] = float(np.median(cube["n_iter"].values[:, :, ri][f]))
     run = dict(width=width, n_tasks=len(task_ids), probe_seconds=wall,
                cells=int(np.isfinite(cube["mcc"].values).sum()), fits=int(fitted.sum()),
                unconverged=int((~cube["converged"].values & fitted).sum()),
-               fit_seconds=fit_s, median_iter=med, backend=str(cube.attrs.get("backend")),
+               fit_seconds=fit_s, median_iter=med, mean_mcc=mcc,
+               backend=str(cube.attrs.get("backend")),
                load=(round(load, 2), round(os.getloadavg()[0], 2)))
     return run, cube
 
@@ -210,6 +215,8 @@ class FullOptions:
         Where the probe runs (and the synthetic rows are drawn).
     dtype : str
         Store dtype of the synthetic embeddings.
+    signal : str
+        How far apart the synthetic classes are (:mod:`scale_store`).
     per_regime : int
         Literal-loop cells sampled per regime and width (0: no sample).
     compare_width : int or None
@@ -222,6 +229,7 @@ class FullOptions:
 
     device: str = "cpu"
     dtype: str = "float16"
+    signal: str = "calibrated"
     per_regime: int = 3
     compare_width: int | None = None
     json_path: Path | None = None
@@ -237,19 +245,21 @@ def run_full(widths: list[int], tasks: list[TaskSize], workdir: Path,
     """
     rng = np.random.default_rng(opts.seed)
     task_ids = [t.task_id for t in tasks]
-    result = {"device": opts.device, "dtype": opts.dtype, "tasks": [asdict(t) for t in tasks],
+    result = {"device": opts.device, "dtype": opts.dtype, "signal": opts.signal,
+              "tasks": [asdict(t) for t in tasks],
               "widths": [], "literal": [], "cuml_vs_torch": {"status": "skipped",
                                                             "reason": "no --compare-width given"}}
     for width in widths:
         path = workdir / f"w{width}.zarr"
         store, build_s, nbytes = build_width_store(path, width, tasks, dtype=opts.dtype,
-                                                   device=opts.device)
+                                                   device=opts.device, signal=opts.signal)
         run, cube = probe_width(store, width, task_ids, device=opts.device)
         run = WidthRun(build_seconds=round(build_s, 2), embedding_gb=round(nbytes / 1e9, 3),
                        **{**run, "probe_seconds": round(run["probe_seconds"], 2)})
         result["widths"].append(asdict(run))
         log(f"width {width}: probe {run.probe_seconds:.1f} s ({run.fits} fits, "
-            f"{run.unconverged} unconverged; fit seconds {run.fit_seconds}), "
+            f"{run.unconverged} unconverged; fit seconds {run.fit_seconds}; mean MCC "
+            f"{run.mean_mcc}), "
             f"store {run.embedding_gb:.2f} GB built in {run.build_seconds:.0f} s; load average "
             f"{run.load[0]:.1f} before, {run.load[1]:.1f} after")
         lit = literal_sample(store, cube, run.probe_seconds, opts.per_regime, rng)

@@ -207,18 +207,20 @@ class LbfgsMemory:
     slot: int = 0
     stored: int = 0
 
-    def start(self, history: int, g: torch.Tensor) -> None:
+    def start(self, history: int, g: torch.Tensor, scaled: bool = False) -> None:
         """Allocate an empty history for gradients g (B, P) if there is none yet; the first
-        step then has length 1, as scipy's."""
+        step then has length 1, as scipy's (``scaled``: the first step is the
+        preconditioned gradient itself)."""
         if self.S is None:
             B, P = g.shape
             self.S, self.Y = g.new_zeros(history, B, P), g.new_zeros(history, B, P)
             self.rho = g.new_zeros(history, B)
-            self.gamma = 1.0 / g.norm(dim=1).clamp_min(1e-300)
+            self.gamma = (torch.ones_like(g[:, 0]) if scaled
+                          else 1.0 / g.norm(dim=1).clamp_min(1e-300))
 
 
 def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: int = 10,
-                  memory: LbfgsMemory | None = None):
+                  memory: LbfgsMemory | None = None, precond: torch.Tensor | None = None):
     """Minimise B independent smooth problems with one batched L-BFGS.
 
     Parameters
@@ -229,6 +231,11 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     memory : LbfgsMemory, optional
         Curvature pairs to start from (a warm start), updated in place; default none
         (an empty one is filled in place too).
+    precond : Tensor, shape (B, P), optional
+        A positive diagonal approximation of the inverse Hessian: the initial matrix of
+        the two-loop recursion (scaled by ``sᵀy / yᵀ D y``) instead of a multiple of the
+        identity. It changes the path, not the optimum or the stopping test (on the
+        gradient in x's own coordinates).
 
     Returns
     -------
@@ -236,7 +243,7 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
     """
     x, f, g, n_iter, converged, done = _start(fg, x0, tol)
     mem = memory if memory is not None else LbfgsMemory()
-    mem.start(history, g)
+    mem.start(history, g, scaled=precond is not None)
     S, Yh, rho, history = mem.S, mem.Y, mem.rho, mem.S.shape[0]
     gamma, slot, stored = mem.gamma, mem.slot, mem.stored
     for _ in range(max_iter):
@@ -250,7 +257,7 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
             a = rho[j] * torch.linalg.vecdot(S[j], q)
             q.addcmul_(Yh[j], a[:, None], value=-1.0)
             alphas.append(a)
-        r = q.mul_(gamma[:, None])
+        r = q.mul_(gamma[:, None] if precond is None else gamma[:, None] * precond)
         for j, a in zip(reversed(order), reversed(alphas)):
             b = rho[j] * torch.linalg.vecdot(Yh[j], r)
             r.addcmul_(S[j], (a - b)[:, None])
@@ -263,7 +270,8 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         x_new, f_new, g_new, accepted = _armijo(fg, x, f, g, p, gtp, done, max_halvings=50)
         moved = active & accepted
         s, y = x_new - x, g_new - g
-        sy, yy = torch.linalg.vecdot(s, y), torch.linalg.vecdot(y, y).clamp_min(1e-300)
+        sy = torch.linalg.vecdot(s, y)
+        yy = torch.linalg.vecdot(y, y if precond is None else precond * y).clamp_min(1e-300)
         valid = moved & (sy > 1e-10 * yy)
         S[slot] = torch.where(valid[:, None], s, 0.0)
         Yh[slot] = torch.where(valid[:, None], y, 0.0)

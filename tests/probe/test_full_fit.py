@@ -32,13 +32,13 @@ def raw_coef(X, y, how):
 
 
 def test_stage_sizes_halve_down_to_the_floor_and_end_with_all_rows():
-    assert stage_sizes(100_000, 768) == [3125, 6250, 12500, 25000, 50000, 100000]
-    assert stage_sizes(27_000, 2560) == [6750, 13500, 27000]  # floor 2 rows per feature
-    assert stage_sizes(3_000, 64) == [3000]  # half would be under 2,048 rows
-    for n, d in ((5_000, 1), (123_457, 300), (10_000, 4096)):
+    assert stage_sizes(100_000, 768) == [25000, 50000, 100000]
+    assert stage_sizes(100_000, 4096) == [50000, 100000]  # floor: 8 rows per feature
+    assert stage_sizes(30_000, 64) == [30000]  # half would be under 16,384 rows
+    for n, d in ((50_000, 1), (123_457, 300), (10_000, 4096)):
         sizes = stage_sizes(n, d)
         assert sizes[-1] == n and sizes == sorted(sizes)
-        assert all(s >= max(2048, 2 * d) for s in sizes[:-1])
+        assert all(s >= max(16384, 8 * d) for s in sizes[:-1])
 
 
 def test_copy_dtype_follows_the_input_and_the_tolerance():
@@ -54,9 +54,9 @@ def test_copy_dtype_follows_the_input_and_the_tolerance():
 @pytest.mark.parametrize("k", [2, 3])
 def test_warm_started_stages_reach_sklearns_optimum(k):
     rng = np.random.default_rng(k)
-    X, y = planted(rng, 9000, 12, k)  # stages of 2,250, 4,500 and 9,000 rows
+    X, y = planted(rng, 70000, 12, k)  # stages of 17,500, 35,000 and 70,000 rows
     assert len(stage_sizes(len(X), 12)) == 3
-    W, n_iter, conv = raw_coef(X, y, settings(block_values=12 * 500))
+    W, n_iter, conv = raw_coef(X, y, settings(block_values=12 * 5000))
     assert conv and n_iter < 20000
     assert rel(W, reference(X, y)) < 1e-6
 
@@ -109,3 +109,21 @@ def test_a_fit_cut_by_max_iter_is_not_converged():
     X, y = planted(rng, 5000, 30, 2)
     _, n_iter, conv = raw_coef(X, y, settings(max_iter=2))
     assert not conv and n_iter <= 2
+
+
+def test_the_preconditioner_is_the_inverse_hessian_diagonal_at_zero_weights():
+    from geneb.probe.full_fit import diagonal_preconditioner
+    var = torch.tensor([1.0, 4.0], dtype=torch.float64)
+    two = diagonal_preconditioner(var, 2, n=100, C=1.0)  # sigmoid: p(1-p) = 1/4
+    np.testing.assert_allclose(two.numpy(), [[1 / (0.25 + 0.01), 1 / (1 + 0.01), 4.0]])
+    three = diagonal_preconditioner(var, 3, n=100, C=1.0).view(3, 3)  # (d+1, K), p = 1/3
+    np.testing.assert_allclose(three[0].numpy(), 1 / (2 / 9 + 0.01))
+    np.testing.assert_allclose(three[2].numpy(), 9 / 2)  # the intercepts: no penalty
+
+
+def test_badly_scaled_features_need_few_passes():
+    rng = np.random.default_rng(6)
+    X, y = planted(rng, 4000, 50, 2)
+    X *= np.logspace(2, -2, 50)  # variances over eight decades, as raw embeddings have
+    _, n_iter, conv = raw_coef(X, y, settings(tol=1e-4))
+    assert conv and n_iter <= 30  # plain L-BFGS: several hundred
