@@ -45,11 +45,12 @@ FTOL = 64 * np.finfo(float).eps
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
 NEWTON_MAX_COST = 1e9
-#: the same crossover for one dense problem in feature space (a full-regime fit), whose
-#: L-BFGS reads a centred float32 copy warm-started on subsamples (geneb.probe.full_fit):
-#: Newton's float64 Hessians win below about this (d=256: n=1,500 Newton 61 ms vs 94 ms,
-#: n=5,000 253 ms vs 71 ms; d=128, n=5,000: 98 vs 51 ms; measured on 1 core)
-NEWTON_MAX_COST_FULL = 1e8
+#: the same crossover for one dense problem in feature space (a full-regime fit). On
+#: Gaussian-like rows the L-BFGS of geneb.probe.full_fit wins from ~1e8 (d=256, n=5,000:
+#: Newton 253 ms vs 71 ms), but on collinear k-mer counts it needs 100+ iterations where
+#: Newton needs 5 (geneb-mini's kmer-4 full fits: 4.4 s at 1e8 vs 1.9 s at 1e9), so the
+#: crossover stays where Newton is never the slow choice by much
+NEWTON_MAX_COST_FULL = 1e9
 #: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
 #: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
 NEWTON_MAX_COST_SPARSE = 2e8
@@ -250,18 +251,8 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         if bool(done.all()):
             break
         active = ~done
-        q = g.clone()
-        alphas = []
         order = [(slot - 1 - j) % history for j in range(stored)]  # newest first
-        for j in order:
-            a = rho[j] * torch.linalg.vecdot(S[j], q)
-            q.addcmul_(Yh[j], a[:, None], value=-1.0)
-            alphas.append(a)
-        r = q.mul_(gamma[:, None] if precond is None else gamma[:, None] * precond)
-        for j, a in zip(reversed(order), reversed(alphas)):
-            b = rho[j] * torch.linalg.vecdot(Yh[j], r)
-            r.addcmul_(S[j], (a - b)[:, None])
-        p = -r
+        p = -_two_loop(g, S, Yh, rho, gamma, order, precond)
         gtp = torch.linalg.vecdot(g, p)
         bad = gtp >= 0
         if bool(bad.any()):  # not a descent direction: restart from steepest descent
@@ -289,6 +280,44 @@ def lbfgs_batched(fg, x0: torch.Tensor, *, tol: float, max_iter: int, history: i
         done |= gconv | fconv | (active & ~accepted)
     mem.gamma, mem.slot, mem.stored = gamma, slot, stored
     return x, n_iter, converged
+
+
+def _two_loop(g: torch.Tensor, S: torch.Tensor, Yh: torch.Tensor, rho: torch.Tensor,
+              gamma: torch.Tensor, order: list[int],
+              precond: torch.Tensor | None) -> torch.Tensor:
+    """L-BFGS's two-loop recursion: the inverse-Hessian estimate times g (B, P), from the
+    pairs in ``order`` (newest first) and the initial matrix ``gamma`` (× ``precond``).
+
+    One problem on the CPU (a full-regime fit) runs it on numpy views: its ~90 small vector
+    operations cost less as numpy calls than as torch calls, and they hold the GIL that a
+    second worker thread waits for (a whole L-BFGS iteration's overhead, measured on a
+    10-pair history: 481 -> 400-466 µs on one thread, 1.8 -> 1.6-1.7 ms with two threads).
+    """
+    if g.shape[0] == 1 and g.device.type == "cpu":
+        q = g[0].numpy().copy()
+        S1, Y1, rho1 = S[:, 0].numpy(), Yh[:, 0].numpy(), rho[:, 0].numpy()
+        alphas = []
+        for j in order:
+            a = rho1[j] * S1[j].dot(q)
+            q -= a * Y1[j]
+            alphas.append(a)
+        q *= float(gamma[0])
+        if precond is not None:
+            q *= precond[0].numpy()
+        for j, a in zip(reversed(order), reversed(alphas)):
+            q += (a - rho1[j] * Y1[j].dot(q)) * S1[j]
+        return torch.from_numpy(q)[None]
+    q = g.clone()
+    alphas = []
+    for j in order:
+        a = rho[j] * torch.linalg.vecdot(S[j], q)
+        q.addcmul_(Yh[j], a[:, None], value=-1.0)
+        alphas.append(a)
+    r = q.mul_(gamma[:, None] if precond is None else gamma[:, None] * precond)
+    for j, a in zip(reversed(order), reversed(alphas)):
+        b = rho[j] * torch.linalg.vecdot(Yh[j], r)
+        r.addcmul_(S[j], (a - b)[:, None])
+    return r
 
 
 def _hessian(theta: torch.Tensor, Za: torch.Tensor, sw: torch.Tensor, n: torch.Tensor,
