@@ -129,6 +129,21 @@ def _loss_grad(theta: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor, sw: torch.
     return f, torch.cat([gW, gc], dim=1)
 
 
+def loss_and_residuals(logits: torch.Tensor, Y: torch.Tensor,
+                       binary: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed log-loss of one problem's rows and their residuals.
+
+    logits, Y : (rows, Kp), Y one-hot (binary: the 0/1 label of class 1). Returns the loss
+    summed over the rows (a scalar) and R (rows, Kp), whose product with the rows is the
+    loss's gradient: ``sigmoid(z) - y`` (binary) or ``softmax(z) - y``.
+    """
+    if binary:  # sigmoid loss: softplus(z) - y z
+        return ((torch.nn.functional.softplus(logits) - Y * logits).sum(),
+                torch.sigmoid(logits) - Y)
+    logp = torch.log_softmax(logits, dim=1)
+    return -(logp * Y).sum(), logp.exp() - Y
+
+
 def _armijo(fg, x: torch.Tensor, f: torch.Tensor, g: torch.Tensor, p: torch.Tensor,
             gtp: torch.Tensor, done: torch.Tensor, max_halvings: int):
     """Backtracking Armijo line search along ``p``, each of the B problems its own step.
@@ -480,14 +495,7 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
     def fg(flat: torch.Tensor):
         theta = flat.view(d + 1, Kp)
         W, c = theta[:-1], theta[-1:]
-        logits = Amul(W) + (c - mu @ W)
-        if binary:
-            loss = (torch.nn.functional.softplus(logits) - Y * logits).sum()
-            Rr = torch.sigmoid(logits) - Y
-        else:
-            logp = torch.log_softmax(logits, dim=1)
-            loss = -(logp * Y).sum()
-            Rr = logp.exp() - Y
+        loss, Rr = loss_and_residuals(Amul(W) + (c - mu @ W), Y, binary)
         rs = Rr.sum(0, keepdim=True)
         gW = (ATmul(Rr) - mu[:, None] * rs) / n + W / (C * n)
         f = loss / n + (W * W).sum() / (2 * C * n)
@@ -557,15 +565,8 @@ def _solve_single_newton(X, y: np.ndarray, classes: np.ndarray, binary: bool, *,
         rs = torch.zeros_like(c)
         for sl in blocks:
             Z = centred(sl)
-            logits = Z @ W + c
-            Yb = Y[sl]
-            if binary:
-                loss += (torch.nn.functional.softplus(logits) - Yb * logits).sum()
-                Rr = torch.sigmoid(logits) - Yb
-            else:
-                logp = torch.log_softmax(logits, dim=1)
-                loss += -(logp * Yb).sum()
-                Rr = logp.exp() - Yb
+            part, Rr = loss_and_residuals(Z @ W + c, Y[sl], binary)
+            loss += part
             gW += (Rr.T @ Z).T  # (Rᵀ Z)ᵀ: see _loss_grad
             rs += Rr.sum(0, keepdim=True)
         f = loss / n + (W * W).sum() / (2 * C * n)

@@ -19,7 +19,8 @@ import bench_probe_scale  # noqa: E402
 from scale_full import engine_cell_seconds, grid_line, probe_width  # noqa: E402
 from scale_sizes import (MAX_TRAIN, TaskSize, geneb_model_widths, geneb_task_sizes,  # noqa: E402
                          models_per_measured_width, nearest_measured, small_task_sizes)
-from scale_store import build_width_store, model_id  # noqa: E402
+from scale_store import (build_width_store, class_separation, model_id,  # noqa: E402
+                         release_full_mcc)
 
 LINE = re.compile(r"^grid: measured \d+\.\d\d min on \d+ cores \((\d+) widths x (\d+) tasks x 3 "
                   r"regimes x 5 seeds\), 40-model total \d+\.\d\d min, literal-loop sample ratio "
@@ -114,8 +115,36 @@ def test_grid_line_format():
                                   ["--full", "--sample", "3"], ["--full", "--small"],
                                   ["--full", "--widths", "0"],
                                   ["--full", "--compare-width", "512"],
-                                  ["--small", "--literal-per-regime", "-1"]])
+                                  ["--small", "--literal-per-regime", "-1"],
+                                  ["--signal", "separable"], ["--full", "--signal", "easy"]])
 def test_options_that_do_not_apply_are_refused(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         bench_probe_scale.parse_args(argv)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("signal", ["calibrated", "separable"])
+def test_synthetic_classes_are_as_far_apart_as_the_signal_says(tmp_path, signal):
+    """calibrated: the class means of a binary task are the Mahalanobis distance apart whose
+    Bayes MCC is the task's mean MCC in the GENEB release; separable (the first design): far
+    further, whatever the real task's difficulty."""
+    from scipy.stats import norm
+    mcc = release_full_mcc()
+    assert len(mcc) == 100 and 0.4 < np.mean(list(mcc.values())) < 0.6
+    task_id = min((t for t in geneb_task_sizes() if t.n_classes == 2),
+                  key=lambda t: abs(mcc[t.task_id] - 0.5)).task_id
+    delta = class_separation(task_id)
+    assert 2 * norm.cdf(delta / 2) - 1 == pytest.approx(mcc[task_id], abs=1e-9)
+    task = TaskSize(task_id, 8000, 3000, 2, "test")
+    # wide enough that two random class-mean directions are nearly orthogonal (pairwise Δ)
+    store, _, _ = build_width_store(tmp_path / "s.zarr", 512, [task], signal=signal)
+    table = store.read_task_table(task_id)
+    X = store.read_embedding(model_id(512), task_id).astype(np.float64)
+    y = table.label
+    a, b = X[y == 0], X[y == 1]
+    pooled = np.sqrt((a.var(0) * len(a) + b.var(0) * len(b)) / len(X))
+    d2 = (((a.mean(0) - b.mean(0)) / pooled) ** 2).sum() - 512 * (1 / len(a) + 1 / len(b))
+    if signal == "calibrated":
+        assert np.sqrt(max(d2, 0)) == pytest.approx(delta, rel=0.15)
+    else:
+        assert np.sqrt(d2) > 10 * delta
