@@ -58,7 +58,8 @@ def add_parser(sub) -> None:
                    help="Dask scheduler address: spread (model, task, chunks) units over its "
                         "workers, all writing into --store (a path every worker can reach)")
     p.add_argument("--chunk-rows", type=positive_int, default=None,
-                   help="rows per stored chunk, the unit of resumption and distribution")
+                   help="rows per stored chunk; a shard of whole chunks (about 64 MB) is the "
+                        "unit of resumption and distribution")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--lock-timeout", type=seconds, default=None, metavar="SECONDS",
                    help="when another process is writing the same (model, task), give up after "

@@ -43,7 +43,9 @@ class WriteSettings:
     dtype : {"float32", "float16"}
         On-disk dtype.
     chunk_rows : int
-        Rows per stored chunk (the unit of resumption and of distributed work).
+        Rows per stored chunk. The unit of resumption and of distributed work is the
+        chunk in a format 1 (chunked) store and the shard (whole chunks, about 64 MB) in
+        the default sharded layout.
     options : ExtractOptions or None
         Layers, pooling, long sequences, strand, precision, device.
     """

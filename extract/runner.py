@@ -75,7 +75,9 @@ def extract(store: EmbeddingStore, models: Iterable[ModelSpec], tasks: list[Task
     dtype : {"float32", "float16"}
         On-disk dtype.
     chunk_rows : int
-        Rows per stored chunk (the unit of resumption and of distributed work).
+        Rows per stored chunk. The unit of resumption and of distributed work is the
+        chunk in a format 1 (chunked) store and the shard (whole chunks, about 64 MB) in
+        the default sharded layout.
     options : ExtractOptions, optional
         Layers, pooling, long-sequence handling, strand, precision, device.
     scheduler : str, optional
