@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .torch_solver import LbfgsMemory, lbfgs_batched, loss_and_residuals
+from .torch_solver import LbfgsMemory, lbfgs_batched, loss_and_residuals, targets
 
 __all__ = ["FLOAT32_MIN_TOL", "FullFitSettings", "held_dtype", "reused_copy_buffer",
            "solve_full_lbfgs", "stage_sizes"]
@@ -283,12 +283,7 @@ def solve_full_lbfgs(X, y: np.ndarray, classes: np.ndarray, how: FullFitSettings
     binary = len(classes) == 2
     Kp = 1 if binary else len(classes)
     precond = diagonal_preconditioner(variance.to(dtype), len(classes), n, how.C)
-    codes = torch.as_tensor(np.searchsorted(classes, np.asarray(y)[order.numpy()]), device=dev)
-    Y = torch.zeros((n, Kp), dtype=dtype, device=dev)
-    if binary:
-        Y[:, 0] = codes.to(dtype)
-    else:
-        Y[torch.arange(n, device=dev), codes] = 1.0
+    Y = targets(np.asarray(y)[order.numpy()], classes, dtype, dev)  # in the copy's row order
     x = torch.zeros((1, (d + 1) * Kp), dtype=dtype, device=dev)
     memory = LbfgsMemory()
     for m in stage_sizes(n, d):

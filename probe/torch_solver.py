@@ -45,12 +45,10 @@ FTOL = 64 * np.finfo(float).eps
 #: ``solver="auto"`` uses exact Newton when one iteration costs at most this many
 #: multiply-adds per problem (crossover measured on geneb-mini, one CPU thread per block)
 NEWTON_MAX_COST = 1e9
-#: the same crossover for one dense problem in feature space (a full-regime fit). On
-#: Gaussian-like rows the L-BFGS of geneb.probe.full_fit wins from ~1e8 (d=256, n=5,000:
-#: Newton 253 ms vs 71 ms), but on collinear k-mer counts it needs 100+ iterations where
-#: Newton needs 5 (geneb-mini's kmer-4 full fits: 4.4 s at 1e8 vs 1.9 s at 1e9), so the
-#: crossover stays where Newton is never the slow choice by much
-NEWTON_MAX_COST_FULL = 1e9
+#: (it holds for one dense full-regime fit too: on Gaussian-like rows the L-BFGS of
+#: geneb.probe.full_fit wins from ~1e8 (d=256, n=5,000: Newton 253 ms vs 71 ms), but on
+#: collinear k-mer counts it needs 100+ iterations where Newton needs 5: geneb-mini's kmer-4
+#: full fits took 4.4 s with a 1e8 crossover vs 1.9 s with this one)
 #: the same crossover when the rows are sparse enough for the sparse L-BFGS path (k-mer
 #: counts: one L-BFGS step reads only the nonzeros, so Newton must be cheaper to win)
 NEWTON_MAX_COST_SPARSE = 2e8
@@ -127,6 +125,18 @@ def _loss_grad(theta: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor, sw: torch.
     gW = gW / n[:, None, None] + W / (C * n)[:, None, None]
     gc = R.sum(1, keepdim=True) / n[:, None, None]
     return f, torch.cat([gW, gc], dim=1)
+
+
+def targets(y: np.ndarray, classes: np.ndarray, dtype: torch.dtype,
+            dev: torch.device) -> torch.Tensor:
+    """One problem's labels as the objective's targets, shape (n, Kp): the 0/1 label of
+    class 1 for 2 classes (Kp = 1), else one-hot over the K sorted ``classes``."""
+    codes = torch.as_tensor(np.searchsorted(classes, y), device=dev)
+    if len(classes) == 2:
+        return codes.to(dtype)[:, None]
+    Y = torch.zeros((len(codes), len(classes)), dtype=dtype, device=dev)
+    Y[torch.arange(len(codes), device=dev), codes] = 1.0
+    return Y
 
 
 def loss_and_residuals(logits: torch.Tensor, Y: torch.Tensor,
@@ -484,13 +494,8 @@ def _lbfgs_sparse(X: np.ndarray, y: np.ndarray, classes: np.ndarray, binary: boo
         return _product(XsT, R)
 
     mu = torch.from_numpy(np.asarray(Xs.mean(axis=0)).ravel().astype(Xs.dtype))  # (d,)
-    codes = torch.as_tensor(np.searchsorted(classes, y))
     Kp = 1 if binary else len(classes)
-    Y = torch.zeros((n, Kp), dtype=dtype)
-    if binary:
-        Y[:, 0] = codes.to(dtype)
-    else:
-        Y[torch.arange(n), codes] = 1.0
+    Y = targets(y, classes, dtype, torch.device("cpu"))
 
     def fg(flat: torch.Tensor):
         theta = flat.view(d + 1, Kp)
@@ -550,12 +555,7 @@ def _solve_single_newton(X, y: np.ndarray, classes: np.ndarray, binary: bool, *,
         return Z
 
     Kp = 1 if binary else len(classes)
-    codes = torch.as_tensor(np.searchsorted(classes, y), device=dev)
-    Y = torch.zeros((n, Kp), dtype=dtype, device=dev)
-    if binary:
-        Y[:, 0] = codes.to(dtype)
-    else:
-        Y[torch.arange(n, device=dev), codes] = 1.0
+    Y = targets(y, classes, dtype, dev)
 
     def fg(flat: torch.Tensor):
         theta = flat.view(d + 1, Kp)
@@ -617,8 +617,7 @@ def _single_path(X, N: int, d: int, Kp: int, *, tol: float, solver: str, standar
     sparse = (not standardize and dev.type == "cpu" and not isinstance(X, torch.Tensor)
               and mostly_zeros(np.asarray(X), sparse_max_density))
     if newton_max_cost is None:
-        newton_max_cost = (NEWTON_MAX_COST if not loose else
-                           NEWTON_MAX_COST_SPARSE if sparse else NEWTON_MAX_COST_FULL)
+        newton_max_cost = NEWTON_MAX_COST_SPARSE if sparse and loose else NEWTON_MAX_COST
     elif sparse and loose:
         newton_max_cost = min(newton_max_cost, NEWTON_MAX_COST_SPARSE)
     if solver == "auto" and newton_cost(N, d, Kp) <= newton_max_cost:
@@ -668,10 +667,8 @@ def solve_probes(X_trains: list[np.ndarray], y_trains: list[np.ndarray],
         problem (:func:`newton_cost`: small widths, few-shot spans), else L-BFGS (wide
         features, where one pass over the data is far cheaper than a Hessian).
     newton_max_cost : float, optional
-        That crossover; default the one measured for each path: ``NEWTON_MAX_COST`` for a
-        batch, ``NEWTON_MAX_COST_FULL`` for one dense problem in feature space (its L-BFGS
-        reads a centred copy, :mod:`geneb.probe.full_fit`), ``NEWTON_MAX_COST_SPARSE`` for
-        one sparse problem; at ``tol`` below ``SPARSE_MIN_TOL`` ``NEWTON_MAX_COST`` for all.
+        That crossover; default ``NEWTON_MAX_COST``, or ``NEWTON_MAX_COST_SPARSE`` for one
+        sparse problem at ``tol`` ≥ ``SPARSE_MIN_TOL``.
     sparse_max_density : float
         A single L-BFGS problem on CPU whose training matrix has at most this fraction of
         nonzeros (k-mer counts) is solved on a sparse copy, centred implicitly (exact):
